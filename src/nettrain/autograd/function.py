@@ -1,0 +1,338 @@
+"""``Function``: an op's forward and backward, and the graph node that one call records.
+
+A call ``F.apply(*args)`` creates one instance of ``F`` that serves as ``ctx`` during
+forward and as the graph node (the output's ``grad_fn``) during backward, as in PyTorch.
+
+Two kinds of subclasses share this machinery:
+
+* user Functions (PyTorch's API): ``forward(ctx, *tensors)`` gets Tensors and returns
+  Tensors; ``backward(ctx, *grads)`` gets and returns Tensors.
+* built-in ops (``nettrain.ops.Op``): ``forward`` gets and returns raw arrays, and
+  ``backward`` works on arrays - or on Tensors when ``create_graph=True`` asks for a
+  differentiable backward. Backward code reaches array functions through ``ctx.xp``,
+  which the engine sets to numpy/cupy or to a Tensor namespace, so one formula serves both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from nettrain.autograd import grad_mode
+from nettrain.backend import get_array_module
+
+_grad_state = grad_mode._state
+
+
+class Function:
+    """Base class for differentiable operations; subclass with static forward/backward.
+
+    Example:
+        >>> class Cube(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x**3
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 3 * x**2 * grad
+        >>> y = Cube.apply(nettrain.tensor([2.0], requires_grad=True))
+    """
+
+    __slots__ = (
+        "_edges",
+        "needs_input_grad",
+        "_saved",
+        "_non_differentiable",
+        "_out_meta",
+        "_pre_hooks",
+        "_retained",
+        "_released",
+        "_args",
+        "_graph",
+        "xp",
+        "__dict__",
+        "__weakref__",
+    )
+
+    # Built-in ops set this: forward/backward work on arrays, not Tensors.
+    _array_forward = False
+    # Ops whose backward is not built from differentiable operations set this to False.
+    supports_double_backward = True
+    # View ops (reshape, transpose, basic indexing...) share the input's version counter.
+    is_view = False
+    _node_name = "FunctionBackward"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._node_name = (
+            f"{cls.__name__}Backward0" if cls._array_forward else (f"{cls.__name__}Backward")
+        )
+
+    # -- the PyTorch ctx API -------------------------------------------------------
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        """Compute the outputs; override in subclasses."""
+        raise NotImplementedError("a Function subclass must implement a static forward")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        """Return one gradient per forward input (None where there is none)."""
+        raise NotImplementedError("a Function subclass must implement a static backward")
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep tensors (or, in built-in ops, arrays) for backward.
+
+        Each value is matched by identity to an input or an output, so that a
+        differentiable backward (``create_graph=True``) gets it back with its history,
+        and so that in-place changes after this point are detected at backward.
+        """
+        if self._edges is None:  # not recording: nothing will run backward
+            return
+        self._saved = values
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare outputs (e.g. indices) that have no gradient."""
+        self._non_differentiable = {id(o) for o in outputs}
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Accepted for PyTorch compatibility; in-place writes are tracked by version."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch compatibility: missing output grads are always zeros."""
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What ``save_for_backward`` kept; raises if backward already freed it."""
+        if self._released:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to read saved "
+                f"tensors of {self._node_name} after they were freed). Call backward with "
+                "retain_graph=True the first time if you need to backward twice."
+            )
+        saved = self._saved
+        if saved is None:
+            return ()
+        return self._unpack(saved)
+
+    # -- graph-node API -----------------------------------------------------------
+
+    def name(self) -> str:
+        """The node's name, e.g. ``MulBackward0``."""
+        return self._node_name
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The nodes gradients flow to (a leaf tensor stands for its accumulator)."""
+        if self._edges is None:
+            return ()
+        return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Not supported on nodes; use ``Tensor.register_hook``."""
+        raise NotImplementedError(
+            "hooks on grad_fn nodes are not supported; use Tensor.register_hook instead"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self._node_name}>"
+
+    # -- machinery ----------------------------------------------------------------
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run forward, and record a graph node when any input requires grad."""
+        return _apply(cls, args)
+
+    def _unpack(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Check versions, then return arrays (fast path) or Tensors with history."""
+        as_tensors = self._graph or not self._array_forward
+        out = []
+        for array, kind, index, counter, version in saved:
+            if array is None:
+                out.append(None)
+                continue
+            if counter is not None and counter[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{array.dtype} {list(array.shape)}], an "
+                    f"{'input' if kind == _IN else 'output'} of {self._node_name}, is at "
+                    f"version {counter[0]}; expected version {version} instead. Avoid the "
+                    "in-place op, or clone the tensor before modifying it."
+                )
+            if as_tensors:
+                out.append(self._saved_as_tensor(array, kind, index))
+            else:
+                out.append(array)
+        return tuple(out)
+
+    def _saved_as_tensor(self, array: Any, kind: int, index: int) -> Any:
+        """Rebuild a saved value as a Tensor that still carries its graph history."""
+        make = _Tensor._make
+        if kind == _OUT:
+            return make(array, self, index, True) if self._graph else make(array)
+        if kind == _IN and self._graph:
+            edge = self._edges[index]
+            if edge is not None:
+                node = edge[0]
+                if isinstance(node, _Tensor):  # a leaf: the tensor itself
+                    return node
+                return make(array, node, edge[1], True)
+        return make(array)
+
+
+# Where a saved value came from: an input, an output, or elsewhere (a constant).
+_IN, _OUT, _CONST = 0, 1, 2
+
+# nettrain.tensor sets this when it loads (it imports this module, not the reverse).
+_Tensor: Any = None
+
+
+def _edge(tensor: Any) -> tuple[Any, int, tuple[int, ...], Any]:
+    """Where a gradient for ``tensor`` goes: its grad_fn, or the leaf itself."""
+    node = tensor.grad_fn
+    data = tensor._data
+    if node is None:
+        return (tensor, 0, data.shape, data.dtype)
+    return (node, tensor._output_nr, data.shape, data.dtype)
+
+
+def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
+    """Forward ``cls`` on ``args``; wrap outputs and record the node when needed."""
+    tensor_cls = _Tensor
+    ctx = object.__new__(cls)
+    ctx._saved = None
+    ctx._released = False
+    ctx._non_differentiable = None
+    ctx._pre_hooks = None
+    ctx._retained = None
+    ctx._graph = False
+    edges = None
+    if _grad_state[0]:
+        for arg in args:
+            if isinstance(arg, tensor_cls) and arg._requires_grad:
+                edges = tuple(
+                    _edge(a) if isinstance(a, tensor_cls) and a._requires_grad else None
+                    for a in args
+                )
+                ctx.needs_input_grad = tuple(e is not None for e in edges)
+                break
+    if edges is None:
+        ctx.needs_input_grad = (False,) * len(args)
+    ctx._edges = edges
+    if cls._array_forward:
+        arrays = [a._data if isinstance(a, tensor_cls) else a for a in args]
+        first = arrays[0]
+        ctx.xp = _np if type(first) is _ndarray else get_array_module(*arrays)
+        out = cls.forward(ctx, *arrays)
+        return _wrap_arrays(ctx, cls, args, out, edges)
+    previous = _grad_state[0]
+    _grad_state[0] = False
+    try:
+        out = cls.forward(ctx, *args)
+    finally:
+        _grad_state[0] = previous
+    return _wrap_tensors(ctx, args, out, edges)
+
+
+def _as_array(value: Any) -> Any:
+    """numpy reductions return scalars; a Tensor always holds an array."""
+    if type(value) is _ndarray:
+        return value
+    if isinstance(value, _np_generic):
+        return _np.asarray(value)
+    return value
+
+
+def _wrap_arrays(ctx: Function, cls: type, args: tuple, out: Any, edges: Any) -> Any:
+    """Wrap a built-in op's output array(s) into Tensors carrying ``ctx`` as grad_fn."""
+    make = _Tensor._make
+    counter = args[0]._vc if cls.is_view and isinstance(args[0], _Tensor) else None
+    if type(out) is not tuple:
+        out = _as_array(out)
+        if edges is None:
+            return make(out, None, 0, False, counter)
+        result = make(out, ctx, 0, out.dtype.kind in "fc", counter)
+        if ctx._saved is not None:
+            ctx._saved = _match_saved(ctx._saved, args, (out,), (result,), True)
+        ctx._out_meta = None
+        return result
+    arrays = tuple(_as_array(o) for o in out)
+    if edges is None:
+        return tuple(make(a) for a in arrays)
+    skip = ctx._non_differentiable or ()
+    results = tuple(
+        make(a, ctx, i, a.dtype.kind in "fc" and id(a) not in skip, counter if i == 0 else None)
+        for i, a in enumerate(arrays)
+    )
+    if ctx._saved is not None:
+        ctx._saved = _match_saved(ctx._saved, args, arrays, results, True)
+    ctx._out_meta = tuple((a.shape, a.dtype) for a in arrays)
+    return results
+
+
+def _wrap_tensors(ctx: Function, args: tuple, out: Any, edges: Any) -> Any:
+    """Attach ``ctx`` as grad_fn to the Tensors a user Function's forward returned."""
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    for o in outs:
+        if not isinstance(o, _Tensor):
+            raise TypeError(
+                f"{type(ctx).__name__}.forward must return Tensors (or a tuple of them), "
+                f"got {type(o).__name__}"
+            )
+    input_ids = {id(a) for a in args}
+    results = tuple(_Tensor._make(o._data) if id(o) in input_ids else o for o in outs)
+    if edges is not None:
+        skip = ctx._non_differentiable or ()
+        for i, (r, o) in enumerate(zip(results, outs)):
+            if id(o) not in skip and r._data.dtype.kind in "fc":
+                r.grad_fn = ctx
+                r._output_nr = i
+                r._requires_grad = True
+        if ctx._saved is not None:
+            ctx._saved = _match_saved(ctx._saved, args, outs, results, False)
+        ctx._out_meta = tuple((r._data.shape, r._data.dtype) for r in results)
+    return results[0] if single else results
+
+
+def _match_saved(
+    saved: tuple, args: tuple, out_values: tuple, out_tensors: tuple, arrays: bool
+) -> tuple:
+    """Record, for each saved value, its source and its version now."""
+    records = []
+    for value in saved:
+        record = None
+        if value is None:
+            records.append((None, _CONST, 0, None, 0))
+            continue
+        for i, arg in enumerate(args):
+            if isinstance(arg, _Tensor) and (arg._data is value if arrays else arg is value):
+                record = (arg._data, _IN, i, arg._vc, arg._vc[0])
+                break
+        else:
+            for k, o in enumerate(out_values):
+                if o is value:
+                    t = out_tensors[k]
+                    record = (t._data, _OUT, k, t._vc, t._vc[0])
+                    break
+        if record is None:
+            array = value if arrays or not isinstance(value, _Tensor) else value._data
+            record = (array, _CONST, 0, None, 0)
+        records.append(record)
+    return tuple(records)
+
+
+_ndarray = _np.ndarray
+_np_generic = _np.generic
+
+
+class BackwardCFunction:
+    """Kept for name compatibility with code that checks ``torch.autograd.function``."""
+
+
+class FunctionCtx:
+    """Type of ``ctx`` in type hints; at run time ctx is the Function instance itself."""
