@@ -1,0 +1,1 @@
+"""The nettrain command line (in progress)."""

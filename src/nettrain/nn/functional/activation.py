@@ -1,0 +1,3 @@
+"""nn.functional: activation (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.functional: conv (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.functional: dropout (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.functional: linear (in progress)."""
+
+__all__: list[str] = []

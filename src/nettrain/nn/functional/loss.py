@@ -1,0 +1,3 @@
+"""nn.functional: loss (in progress)."""
+
+__all__: list[str] = []

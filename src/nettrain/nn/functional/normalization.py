@@ -1,0 +1,3 @@
+"""nn.functional: normalization (in progress)."""
+
+__all__: list[str] = []

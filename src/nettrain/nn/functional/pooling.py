@@ -1,0 +1,3 @@
+"""nn.functional: pooling (in progress)."""
+
+__all__: list[str] = []

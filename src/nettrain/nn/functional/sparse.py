@@ -1,0 +1,3 @@
+"""nn.functional: sparse (in progress)."""
+
+__all__: list[str] = []

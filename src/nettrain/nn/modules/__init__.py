@@ -1,0 +1,14 @@
+"""All nn layers; each file holds one family and lists its public names in ``__all__``."""
+
+from nettrain.nn.modules.activation import *  # noqa: F403
+from nettrain.nn.modules.container import *  # noqa: F403
+from nettrain.nn.modules.conv import *  # noqa: F403
+from nettrain.nn.modules.dropout import *  # noqa: F403
+from nettrain.nn.modules.flatten import *  # noqa: F403
+from nettrain.nn.modules.linear import *  # noqa: F403
+from nettrain.nn.modules.loss import *  # noqa: F403
+from nettrain.nn.modules.module import *  # noqa: F403
+from nettrain.nn.modules.normalization import *  # noqa: F403
+from nettrain.nn.modules.pooling import *  # noqa: F403
+from nettrain.nn.modules.rnn import *  # noqa: F403
+from nettrain.nn.modules.sparse import *  # noqa: F403

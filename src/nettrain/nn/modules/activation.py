@@ -1,0 +1,3 @@
+"""nn modules: activation (in progress)."""
+
+__all__: list[str] = []

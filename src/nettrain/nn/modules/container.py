@@ -1,0 +1,3 @@
+"""nn modules: container (in progress)."""
+
+__all__: list[str] = []

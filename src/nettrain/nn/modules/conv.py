@@ -1,0 +1,3 @@
+"""nn modules: conv (in progress)."""
+
+__all__: list[str] = []

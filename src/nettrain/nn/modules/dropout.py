@@ -1,0 +1,3 @@
+"""nn modules: dropout (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn modules: flatten (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn modules: linear (in progress)."""
+
+__all__: list[str] = []

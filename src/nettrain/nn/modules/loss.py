@@ -1,0 +1,3 @@
+"""nn modules: loss (in progress)."""
+
+__all__: list[str] = []

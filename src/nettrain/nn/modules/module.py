@@ -1,0 +1,3 @@
+"""nn modules: module (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn modules: normalization (in progress)."""
+
+__all__: list[str] = []

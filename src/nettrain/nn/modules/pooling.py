@@ -1,0 +1,3 @@
+"""nn modules: pooling (in progress)."""
+
+__all__: list[str] = []

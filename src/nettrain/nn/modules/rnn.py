@@ -1,0 +1,3 @@
+"""nn modules: rnn (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn modules: sparse (in progress)."""
+
+__all__: list[str] = []
