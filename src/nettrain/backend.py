@@ -188,3 +188,19 @@ def is_array(value: object) -> bool:
     if isinstance(value, np.ndarray):
         return True
     return _cupy is not None and isinstance(value, _cupy.ndarray)
+
+
+def check_same_device(op_name: str, arrays: Any) -> None:
+    """Raise a clear error when one op mixes arrays from different devices."""
+    seen: device | None = None
+    for array in arrays:
+        if not is_array(array):
+            continue
+        where = device_of(array)
+        if seen is None:
+            seen = where
+        elif where != seen:
+            raise RuntimeError(
+                f"{op_name}: expected all tensors to be on the same device, but found at least "
+                f"two devices, {seen} and {where}; move them with .to(device) first"
+            )

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as _np
 
 from nettrain.autograd import grad_mode
+from nettrain import backend as _backend
 from nettrain.backend import get_array_module
 
 _grad_state = grad_mode._state
@@ -227,6 +228,8 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
         arrays = [a._data if isinstance(a, tensor_cls) else a for a in args]
         first = arrays[0]
         ctx.xp = _np if type(first) is _ndarray else get_array_module(*arrays)
+        if _backend._cupy is not None:  # only once cupy is in use can devices be mixed
+            _backend.check_same_device(ctx._node_name[:-9] or cls.__name__, arrays)
         out = cls.forward(ctx, *arrays)
         return _wrap_arrays(ctx, cls, args, out, edges)
     previous = _grad_state[0]
