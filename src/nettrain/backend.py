@@ -204,3 +204,13 @@ def check_same_device(op_name: str, arrays: Any) -> None:
                 f"{op_name}: expected all tensors to be on the same device, but found at least "
                 f"two devices, {seen} and {where}; move them with .to(device) first"
             )
+
+
+def synchronize(dev: str | device | None = None) -> None:
+    """Wait for queued GPU work on ``dev`` (no-op on the CPU); for timing."""
+    target = parse_device(dev) if dev is not None else None
+    if target is not None and target.type == "cpu":
+        return
+    cupy = _load_cupy()
+    if cupy is not None:
+        cupy.cuda.Device((target.index or 0) if target else 0).synchronize()
