@@ -1,0 +1,176 @@
+"""Run directories: ``runs/<name>/<YYYYmmdd-HHMMSS>/``, never overwritten, never outside ``runs/``.
+
+A run directory holds ``config.yaml`` (the resolved config), ``metrics.jsonl``,
+``metrics.csv``, ``checkpoints/`` and ``summary.json``. Names are validated so that a
+config's ``name`` (or ``--name``) cannot point anywhere but a child of the runs directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from nettrain.errors import ConfigError, ConfigIssue
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+CHECKPOINTS = "checkpoints"
+
+
+def validate_run_name(name: str) -> str:
+    """Return ``name`` when it is a safe single path component, else raise ConfigError.
+
+    Letters, digits, ``_``, ``.`` and ``-``, starting with a letter or digit: so no
+    ``/``, no ``..``, no absolute paths, nothing that leaves the runs directory.
+
+    Example:
+        >>> validate_run_name("mnist-mlp")
+        'mnist-mlp'
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise ConfigError(
+            ConfigIssue(
+                "name",
+                f"invalid run name {name!r}",
+                hint="use letters, digits, '_', '.' and '-' (starting with a letter or digit), "
+                "no '/' or '..': the run directory must stay inside the runs directory",
+            )
+        )
+    return name
+
+
+def create_run_dir(
+    runs_dir: str | os.PathLike[str], name: str, now: datetime | None = None
+) -> Path:
+    """Create and return a fresh ``runs_dir/name/<timestamp>`` directory.
+
+    When the timestamp is taken, ``-1``, ``-2``, ... are appended; ``mkdir`` without
+    ``exist_ok`` makes the claim atomic, so two runs started in the same second never share
+    (or overwrite) a directory.
+    """
+    validate_run_name(name)
+    root = Path(runs_dir).resolve()
+    parent = root / name
+    if parent.resolve().parent != root:  # a symlink named like the run could still escape
+        raise ConfigError(ConfigIssue("name", f"run directory {parent} is outside {root}"))
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    for suffix in range(10_000):
+        candidate = parent / (stamp if suffix == 0 else f"{stamp}-{suffix}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        (candidate / CHECKPOINTS).mkdir()
+        return candidate
+    raise ConfigError(f"could not find a free run directory under {parent}")
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory, fsync, rename."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` so that ``path`` holds either its old content or all of ``data``.
+
+    The temporary file lives in the target's directory (``os.replace`` is atomic only
+    within one filesystem) and is removed if anything fails before the rename.
+    """
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (not supported on every platform: best effort)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_config(run_dir: Path, raw: dict[str, Any]) -> Path:
+    """Save the resolved config (after overrides) as ``config.yaml``."""
+    path = run_dir / "config.yaml"
+    atomic_write_text(path, yaml.safe_dump(raw, sort_keys=False, default_flow_style=None))
+    return path
+
+
+def versions() -> dict[str, str]:
+    """Versions worth recording next to results: nettrain, python, numpy, cupy if loaded."""
+    import nettrain
+
+    found = {
+        "nettrain": nettrain.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+    from nettrain import backend
+
+    if backend._cupy is not None:  # only report cupy when this process actually uses it
+        found["cupy"] = str(backend._cupy.__version__)
+    return found
+
+
+def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
+    """Write ``summary.json`` atomically (final metrics, wall time, versions, device)."""
+    path = run_dir / "summary.json"
+    atomic_write_text(path, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+    return path
+
+
+def find_checkpoint(target: str | os.PathLike[str]) -> Path:
+    """The checkpoint meant by ``target``: a file, or a run directory's latest checkpoint.
+
+    For a run directory, ``interrupted.safetensors`` wins over ``last.safetensors`` when it
+    is newer (a run stopped by Ctrl-C resumes from where it stopped).
+    """
+    path = Path(target)
+    if path.is_file():
+        return path
+    if not path.exists():
+        raise FileNotFoundError(f"no such checkpoint or run directory: {path}")
+    folder = path / CHECKPOINTS if (path / CHECKPOINTS).is_dir() else path
+    candidates = [
+        c for c in (folder / "interrupted.safetensors", folder / "last.safetensors") if c.is_file()
+    ]
+    if not candidates:
+        raise FileNotFoundError(
+            f"{path} holds no checkpoint (looked for {folder}/last.safetensors and "
+            "interrupted.safetensors); pass a .safetensors file or a run directory"
+        )
+    return max(candidates, key=lambda c: c.stat().st_mtime_ns)
+
+
+def run_dir_of(checkpoint: Path) -> Path | None:
+    """The run directory a checkpoint belongs to (``<run>/checkpoints/x``), or None."""
+    parent = checkpoint.resolve().parent
+    if parent.name == CHECKPOINTS and (parent.parent / "config.yaml").is_file():
+        return parent.parent
+    return None
