@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nettrain.autograd import function as _function_module
 from nettrain.backend import get_array_module
 from nettrain.dtypes import numpy_dtype
 from nettrain.ops import arithmetic, indexing, linalg, reduction, unary
@@ -26,9 +27,14 @@ return_types_min = namedtuple("min", ["values", "indices"])
 _SCALARS = (int, float, bool)
 
 
+_PASS_THROUGH = (Tensor, *_SCALARS)
+_apply = _function_module._apply
+_Add, _Sub, _Mul, _Div = arithmetic.Add, arithmetic.Sub, arithmetic.Mul, arithmetic.Div
+
+
 def _operand(value: Any) -> Any:
     """Tensors and Python scalars pass through; anything else becomes an array constant."""
-    if isinstance(value, (Tensor, *_SCALARS)):
+    if type(value) is Tensor or isinstance(value, _PASS_THROUGH):
         return value
     if isinstance(value, np.generic):
         return value.item()
@@ -50,14 +56,23 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
     """``input + alpha * other``."""
     if alpha != 1:
         other = mul(other, alpha)
-    return arithmetic.Add.apply(_operand(input), _operand(other))
+    # the operators' hot path: skip _operand for Tensors, call the op's _apply directly
+    if type(input) is not Tensor:
+        input = _operand(input)
+    if type(other) is not Tensor:
+        other = _operand(other)
+    return _apply(_Add, (input, other))
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
     """``input - alpha * other``."""
     if alpha != 1:
         other = mul(other, alpha)
-    return arithmetic.Sub.apply(_operand(input), _operand(other))
+    if type(input) is not Tensor:
+        input = _operand(input)
+    if type(other) is not Tensor:
+        other = _operand(other)
+    return _apply(_Sub, (input, other))
 
 
 subtract = sub
@@ -65,7 +80,11 @@ subtract = sub
 
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise product."""
-    return arithmetic.Mul.apply(_operand(input), _operand(other))
+    if type(input) is not Tensor:
+        input = _operand(input)
+    if type(other) is not Tensor:
+        other = _operand(other)
+    return _apply(_Mul, (input, other))
 
 
 multiply = mul
@@ -74,7 +93,11 @@ multiply = mul
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     """Elementwise true division (or floor/trunc division, without gradient)."""
     if rounding_mode is None:
-        return arithmetic.Div.apply(_operand(input), _operand(other))
+        if type(input) is not Tensor:
+            input = _operand(input)
+        if type(other) is not Tensor:
+            other = _operand(other)
+        return _apply(_Div, (input, other))
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
     xp = get_array_module(a, b)

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as _np
 
-from nettrain.autograd import grad_mode
 from nettrain import backend as _backend
+from nettrain.autograd import grad_mode
 from nettrain.backend import get_array_module
 
 _grad_state = grad_mode._state
@@ -202,7 +202,11 @@ def _edge(tensor: Any) -> tuple[Any, int, tuple[int, ...], Any]:
 
 
 def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
-    """Forward ``cls`` on ``args``; wrap outputs and record the node when needed."""
+    """Forward ``cls`` on ``args``; wrap outputs and record the node when needed.
+
+    This runs once per op, so it is written for speed: one pass over the arguments
+    collects arrays, edges and ``needs_input_grad`` together, with no generators.
+    """
     tensor_cls = _Tensor
     ctx = object.__new__(cls)
     ctx._saved = None
@@ -211,8 +215,41 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     ctx._pre_hooks = None
     ctx._retained = None
     ctx._graph = False
+    record = _grad_state[0]
     edges = None
-    if _grad_state[0]:
+    needs = None
+    if cls._array_forward:
+        arrays = []
+        for arg in args:
+            if isinstance(arg, tensor_cls):
+                data = arg._data
+                arrays.append(data)
+                if record and arg._requires_grad:
+                    if edges is None:
+                        edges = [None] * len(args)
+                        needs = [False] * len(args)
+                    i = len(arrays) - 1
+                    node = arg.grad_fn
+                    if node is None:
+                        edges[i] = (arg, 0, data.shape, data.dtype)
+                    else:
+                        edges[i] = (node, arg._output_nr, data.shape, data.dtype)
+                    needs[i] = True
+            else:
+                arrays.append(arg)
+        if edges is None:
+            ctx.needs_input_grad = (False,) * len(args)
+            ctx._edges = None
+        else:
+            ctx.needs_input_grad = tuple(needs)
+            ctx._edges = edges = tuple(edges)
+        first = arrays[0]
+        ctx.xp = _np if type(first) is _ndarray else get_array_module(*arrays)
+        if _backend._cupy is not None:  # only once cupy is in use can devices be mixed
+            _backend.check_same_device(ctx._node_name[:-9] or cls.__name__, arrays)
+        out = cls.forward(ctx, *arrays)
+        return _wrap_arrays(ctx, cls, args, arrays, out, edges)
+    if record:
         for arg in args:
             if isinstance(arg, tensor_cls) and arg._requires_grad:
                 edges = tuple(
@@ -224,14 +261,6 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     if edges is None:
         ctx.needs_input_grad = (False,) * len(args)
     ctx._edges = edges
-    if cls._array_forward:
-        arrays = [a._data if isinstance(a, tensor_cls) else a for a in args]
-        first = arrays[0]
-        ctx.xp = _np if type(first) is _ndarray else get_array_module(*arrays)
-        if _backend._cupy is not None:  # only once cupy is in use can devices be mixed
-            _backend.check_same_device(ctx._node_name[:-9] or cls.__name__, arrays)
-        out = cls.forward(ctx, *arrays)
-        return _wrap_arrays(ctx, cls, args, out, edges)
     previous = _grad_state[0]
     _grad_state[0] = False
     try:
@@ -250,31 +279,64 @@ def _as_array(value: Any) -> Any:
     return value
 
 
-def _wrap_arrays(ctx: Function, cls: type, args: tuple, out: Any, edges: Any) -> Any:
+def _wrap_arrays(ctx: Function, cls: type, args: tuple, arrays: list, out: Any, edges: Any) -> Any:
     """Wrap a built-in op's output array(s) into Tensors carrying ``ctx`` as grad_fn."""
     make = _Tensor._make
     counter = args[0]._vc if cls.is_view and isinstance(args[0], _Tensor) else None
     if type(out) is not tuple:
-        out = _as_array(out)
+        if type(out) is not _ndarray:
+            out = _as_array(out)
         if edges is None:
             return make(out, None, 0, False, counter)
         result = make(out, ctx, 0, out.dtype.kind in "fc", counter)
         if ctx._saved is not None:
-            ctx._saved = _match_saved(ctx._saved, args, (out,), (result,), True)
+            ctx._saved = _match_saved_arrays(ctx._saved, args, arrays, (out,), (result,))
         ctx._out_meta = None
         return result
-    arrays = tuple(_as_array(o) for o in out)
+    arrays_out = tuple(_as_array(o) for o in out)
     if edges is None:
-        return tuple(make(a) for a in arrays)
+        return tuple(make(a) for a in arrays_out)
     skip = ctx._non_differentiable or ()
     results = tuple(
         make(a, ctx, i, a.dtype.kind in "fc" and id(a) not in skip, counter if i == 0 else None)
-        for i, a in enumerate(arrays)
+        for i, a in enumerate(arrays_out)
     )
     if ctx._saved is not None:
-        ctx._saved = _match_saved(ctx._saved, args, arrays, results, True)
-    ctx._out_meta = tuple((a.shape, a.dtype) for a in arrays)
+        ctx._saved = _match_saved_arrays(ctx._saved, args, arrays, arrays_out, results)
+    ctx._out_meta = tuple((a.shape, a.dtype) for a in arrays_out)
     return results
+
+
+_NONE_RECORD = (None, 2, 0, None, 0)
+
+
+def _match_saved_arrays(
+    saved: tuple, args: tuple, arrays: list, out_values: tuple, out_tensors: tuple
+) -> tuple:
+    """``_match_saved`` for built-in ops, whose saved values are arrays (the hot path)."""
+    tensor_cls = _Tensor
+    records = []
+    for value in saved:
+        if value is None:
+            records.append(_NONE_RECORD)
+            continue
+        for i, array in enumerate(arrays):
+            if array is value:
+                arg = args[i]
+                if isinstance(arg, tensor_cls):
+                    vc = arg._vc
+                    records.append((value, _IN, i, vc, vc[0]))
+                    break
+        else:
+            for k, o in enumerate(out_values):
+                if o is value:
+                    t = out_tensors[k]
+                    vc = t._vc
+                    records.append((t._data, _OUT, k, vc, vc[0]))
+                    break
+            else:
+                records.append((value, _CONST, 0, None, 0))
+    return tuple(records)
 
 
 def _wrap_tensors(ctx: Function, args: tuple, out: Any, edges: Any) -> Any:
