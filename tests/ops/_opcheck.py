@@ -1,0 +1,127 @@
+"""Shared machinery for the table-driven op tests in this folder.
+
+A ``Case`` names one op as ``fn(lib, *inputs)`` written against the PyTorch API, so the
+same function runs on nettrain (``lib=nettrain``) and on PyTorch (``lib=torch``). Each case
+is checked two ways:
+
+* ``check_gradcheck``: nettrain's analytical Jacobian against central differences in
+  float64, for every input-shape set of the case (broadcasting included);
+* ``check_against_torch``: forward value, dtype and shape, and the input gradients for the
+  same random upstream gradient, against PyTorch in float32 or float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nettrain as nt
+
+Shapes = tuple[tuple[int, ...], ...]
+
+TOLERANCE = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
+
+
+@dataclass
+class Case:
+    """One op: how to call it, on which shapes, from which value domain."""
+
+    name: str
+    fn: Callable[..., Any]
+    shapes: Sequence[Shapes]
+    domain: str | tuple[str, ...] = "any"
+    grad: bool = True
+    gradcheck: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def domains(self, count: int) -> tuple[str, ...]:
+        if isinstance(self.domain, str):
+            return (self.domain,) * count
+        return self.domain
+
+
+def params(cases: Sequence[Case]) -> list[Any]:
+    """``pytest.param`` per case, with the case name as the test id."""
+    return [pytest.param(c, id=c.name) for c in cases]
+
+
+def sample(shape: tuple[int, ...], domain: str, rng: np.random.Generator) -> np.ndarray:
+    """Random float64 values from a domain that keeps the op smooth and defined."""
+    if domain == "pos":
+        return rng.uniform(0.5, 2.0, shape)
+    if domain == "unit":
+        return rng.uniform(-0.9, 0.9, shape)
+    values = rng.standard_normal(shape)
+    if domain == "nonzero":  # away from kinks at 0 (abs, relu) and poles (1/x)
+        values = np.where(np.abs(values) < 0.25, np.sign(values + 1e-12) * 0.25, values)
+        values += np.sign(values) * 0.05
+    if domain == "distinct":  # well-separated values: no ties for max/min/sort-like ops
+        values = rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.37 - 1.0
+        values = values + rng.uniform(-0.05, 0.05, shape)
+    return values
+
+
+def _arrays(case: Case, shapes: Shapes, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [sample(s, d, rng) for s, d in zip(shapes, case.domains(len(shapes)))]
+
+
+def check_gradcheck(case: Case) -> None:
+    """Autograd's Jacobian matches central differences in float64 on every shape set."""
+    for k, shapes in enumerate(case.shapes):
+        inputs = [
+            nt.tensor(a, dtype=nt.float64, requires_grad=True) for a in _arrays(case, shapes, k)
+        ]
+        assert nt.autograd.gradcheck(lambda *xs: case.fn(nt, *xs), inputs), shapes
+
+
+def _numpy(value: Any) -> np.ndarray:
+    if hasattr(value, "detach"):
+        value = value.detach()
+    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+
+
+def check_against_torch(case: Case, dtype: str) -> None:
+    """Forward value, dtype, shape and input gradients equal PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rtol, atol = TOLERANCE[dtype]
+    for k, shapes in enumerate(case.shapes):
+        arrays = _arrays(case, shapes, 100 + k)
+        ours = [nt.tensor(a, dtype=getattr(nt, dtype), requires_grad=case.grad) for a in arrays]
+        theirs = [
+            torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=case.grad) for a in arrays
+        ]
+        out = case.fn(nt, *ours)
+        ref = case.fn(torch, *theirs)
+        expected = _numpy(ref)
+        got = _numpy(out)
+        assert tuple(out.shape) == tuple(ref.shape), (case.name, shapes)
+        assert got.dtype == expected.dtype, (case.name, shapes, got.dtype, expected.dtype)
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=case.name)
+        if not case.grad:
+            assert not out.requires_grad
+            continue
+        assert out.requires_grad == ref.requires_grad
+        if not ref.requires_grad:
+            continue
+        upstream = np.random.default_rng(7 + k).standard_normal(tuple(ref.shape))
+        out.backward(nt.tensor(upstream, dtype=getattr(nt, dtype)))
+        ref.backward(torch.tensor(upstream, dtype=getattr(torch, dtype)))
+        for i, (mine, other) in enumerate(zip(ours, theirs)):
+            if other.grad is None:
+                assert mine.grad is None or not np.any(mine.grad.numpy()), (case.name, i)
+                continue
+            assert mine.grad is not None, (case.name, i, shapes)
+            assert mine.grad.shape == mine.shape, (case.name, i, shapes)
+            assert mine.grad.dtype == mine.dtype, (case.name, i)
+            np.testing.assert_allclose(
+                mine.grad.numpy(),
+                other.grad.numpy(),
+                rtol=rtol * 10,
+                atol=atol * 10,
+                err_msg=f"{case.name}: gradient of input {i} for shapes {shapes}",
+            )
