@@ -124,19 +124,13 @@ def _key(key: Any) -> Any:
 # -- writing --------------------------------------------------------------------------------
 
 
-def save_checkpoint(
-    path: str | os.PathLike[str],
+def encode_checkpoint(
     model_state: dict[str, Any],
     optimizer_state: Any = None,
     scheduler_state: Any = None,
     meta: dict[str, Any] | None = None,
-) -> Path:
-    """Write a checkpoint atomically and return its path.
-
-    Example:
-        >>> save_checkpoint("ckpt.safetensors", model.state_dict(), opt.state_dict(),
-        ...                 meta={"epoch": 1, "step": 40})
-    """
+) -> bytes:
+    """The bytes of a checkpoint file (encode once, write to several names)."""
     import nettrain
 
     tensors: dict[str, np.ndarray] = {}
@@ -154,8 +148,26 @@ def save_checkpoint(
         "nettrain_version": nettrain.__version__,
         "nettrain": json.dumps(document, default=_json_default),
     }
+    return encode_safetensors(tensors, metadata)
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model_state: dict[str, Any],
+    optimizer_state: Any = None,
+    scheduler_state: Any = None,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint atomically and return its path.
+
+    Example:
+        >>> save_checkpoint("ckpt.safetensors", model.state_dict(), opt.state_dict(),
+        ...                 meta={"epoch": 1, "step": 40})
+    """
     target = Path(path)
-    atomic_write_bytes(target, encode_safetensors(tensors, metadata))
+    atomic_write_bytes(
+        target, encode_checkpoint(model_state, optimizer_state, scheduler_state, meta)
+    )
     return target
 
 
