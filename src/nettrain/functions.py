@@ -245,23 +245,23 @@ def _plain(value: Any) -> Any:
 
 
 def sign(input: Tensor) -> Tensor:  # noqa: A002
-    """Elementwise sign (no gradient)."""
-    return Tensor._make(get_array_module(input._data).sign(input._data))
+    """Elementwise sign (zero gradient)."""
+    return unary.Sign.apply(input)
 
 
 def floor(input: Tensor) -> Tensor:  # noqa: A002
-    """Elementwise floor (no gradient)."""
-    return Tensor._make(get_array_module(input._data).floor(input._data))
+    """Elementwise floor (zero gradient)."""
+    return unary.Floor.apply(input)
 
 
 def ceil(input: Tensor) -> Tensor:  # noqa: A002
-    """Elementwise ceiling (no gradient)."""
-    return Tensor._make(get_array_module(input._data).ceil(input._data))
+    """Elementwise ceiling (zero gradient)."""
+    return unary.Ceil.apply(input)
 
 
 def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001,A002
-    """Round half to even, as PyTorch (no gradient)."""
-    return Tensor._make(get_array_module(input._data).round(input._data, decimals))
+    """Round half to even, as PyTorch (zero gradient)."""
+    return unary.Round.apply(input, decimals)
 
 
 def isnan(input: Tensor) -> Tensor:  # noqa: A002

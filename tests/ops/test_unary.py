@@ -32,6 +32,16 @@ CASES = [
     Case("composite", lambda L, x: L.tanh(L.exp(x) * L.sin(x)) + L.sqrt(x * x + 1.0), SHAPES),
 ]
 
+ZERO_GRAD = [
+    Case(name, fn, SHAPES[:2], gradcheck=False)
+    for name, fn in [
+        ("sign_grad", lambda L, x: L.sign(x) * x),
+        ("floor_grad", lambda L, x: L.floor(x * 3) + x),
+        ("ceil_grad", lambda L, x: x.ceil()),
+        ("round_grad", lambda L, x: L.round(x * 3)),
+    ]
+]
+
 NO_GRAD = [
     Case(name, fn, SHAPES, grad=False, gradcheck=False)
     for name, fn in [
@@ -51,7 +61,7 @@ def test_gradcheck(case: Case) -> None:
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("case", params(CASES + NO_GRAD))
+@pytest.mark.parametrize("case", params(CASES + ZERO_GRAD + NO_GRAD))
 def test_matches_torch(case: Case, dtype: str) -> None:
     check_against_torch(case, dtype)
 

@@ -179,3 +179,43 @@ class Clamp(Op):
     def backward(ctx: Any, grad: Any) -> Any:
         mask = ctx.mask
         return (grad if mask is None else grad * mask), None, None
+
+
+class _Piecewise(Op):
+    """Piecewise-constant functions: d f(x) = 0 almost everywhere (PyTorch keeps the graph)."""
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad * 0
+
+
+class Sign(_Piecewise):
+    """d sign(x) = 0."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        return ctx.xp.sign(x)
+
+
+class Floor(_Piecewise):
+    """d floor(x) = 0."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        return ctx.xp.floor(x)
+
+
+class Ceil(_Piecewise):
+    """d ceil(x) = 0."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        return ctx.xp.ceil(x)
+
+
+class Round(_Piecewise):
+    """d round(x) = 0 (half to even, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, decimals: int) -> Any:
+        return ctx.xp.round(x, decimals)
