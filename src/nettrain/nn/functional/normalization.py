@@ -1,3 +1,144 @@
-"""nn.functional: normalization (in progress)."""
+"""Normalization: ``batch_norm``, ``layer_norm`` and ``group_norm`` (PyTorch's signatures)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nettrain.autograd.grad_mode import no_grad
+from nettrain.errors import ShapeError
+from nettrain.ops.normalization import Normalize
+from nettrain.tensor import Tensor
+
+__all__ = ["batch_norm", "group_norm", "layer_norm"]
+
+
+def _channel_view(param: Tensor | None, ndim: int) -> Tensor | None:
+    """A per-channel (C,) tensor viewed as (1, C, 1, ...) to broadcast over (N, C, ...)."""
+    if param is None:
+        return None
+    return param.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _check_channels(name: str, input: Tensor, tensors: dict[str, Any]) -> None:  # noqa: A002
+    channels = input.shape[1]
+    for label, t in tensors.items():
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(
+                f"{name}: {label} should have shape ({channels},) for input of shape "
+                f"{tuple(input.shape)}, got {tuple(t.shape)}"
+            )
+
+
+def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * batch, in place (no history)."""
+    data = running._data
+    data *= 1.0 - momentum
+    data += momentum * batch_value.astype(data.dtype, copy=False)
+    running._vc[0] += 1
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel of ``(N, C, ...)`` input by batch or running statistics.
+
+    In training, batch statistics normalize and ``running_mean``/``running_var`` (when
+    given) move towards the batch mean and the *unbiased* batch variance, as in PyTorch.
+
+    Example:
+        >>> x = nettrain.randn(8, 3)
+        >>> F.batch_norm(x, None, None, training=True).mean(0).abs().max() < 1e-6
+        tensor(True)
+    """
+    if input.dim() < 2:
+        raise ShapeError(
+            f"batch_norm: expected input of shape (N, C, ...), got {tuple(input.shape)}"
+        )
+    _check_channels(
+        "batch_norm",
+        input,
+        {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias},
+    )
+    ndim = input.dim()
+    w, b = _channel_view(weight, ndim), _channel_view(bias, ndim)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                "batch_norm: running_mean and running_var are needed when not training"
+            )
+        mean = _channel_view(running_mean, ndim)
+        scale = (_channel_view(running_var, ndim) + eps).rsqrt()
+        if w is not None:
+            scale = scale * w
+        out = (input - mean) * scale
+        return out if b is None else out + b
+    count = input.numel() // input.shape[1]
+    if count <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{tuple(input.shape)}"
+        )
+    axes = (0,) + tuple(range(2, ndim))
+    out, mean, var = Normalize.apply(input, w, b, axes, eps)
+    with no_grad():
+        if running_mean is not None:
+            _update_running(running_mean, mean._data.reshape(-1), momentum)
+        if running_var is not None:
+            unbiased = var._data.reshape(-1) * (count / (count - 1))
+            _update_running(running_var, unbiased, momentum)
+    return out
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: Sequence[int] | int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize over the trailing ``normalized_shape`` dimensions of each sample."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(shape) :]) != shape or input.dim() < len(shape):
+        raise ShapeError(
+            f"layer_norm: expected input with shape [*, {', '.join(map(str, shape))}], got "
+            f"input of shape {tuple(input.shape)}"
+        )
+    for label, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ShapeError(f"layer_norm: {label} should have shape {shape}, got {tuple(t.shape)}")
+    axes = tuple(range(input.dim() - len(shape), input.dim()))
+    return Normalize.apply(input, weight, bias, axes, eps)[0]
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each group of ``C / num_groups`` channels of each sample."""
+    if input.dim() < 2:
+        raise ShapeError(
+            f"group_norm: expected input of shape (N, C, ...), got {tuple(input.shape)}"
+        )
+    n, channels = input.shape[0], input.shape[1]
+    if channels % num_groups:
+        raise ShapeError(
+            f"group_norm: expected the number of channels ({channels}) to be divisible by "
+            f"num_groups={num_groups}, got input of shape {tuple(input.shape)}"
+        )
+    _check_channels("group_norm", input, {"weight": weight, "bias": bias})
+    grouped = input.reshape(n, num_groups, channels // num_groups, -1)
+    w = None if weight is None else weight.reshape(1, num_groups, -1, 1)
+    b = None if bias is None else bias.reshape(1, num_groups, -1, 1)
+    out = Normalize.apply(grouped, w, b, (2, 3), eps)[0]
+    return out.reshape(tuple(input.shape))
