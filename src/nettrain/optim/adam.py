@@ -1,0 +1,162 @@
+"""Adam (with AMSGrad and optional decoupled weight decay), as ``torch.optim.Adam``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nettrain.backend import Array, get_array_module
+from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad, lerp_
+
+
+class Adam(Optimizer):
+    """Adam: per-parameter step sizes from running moments of the gradient.
+
+    Args:
+        params: tensors or parameter-group dicts.
+        lr: learning rate.
+        betas: decay rates of the first and second moment estimates.
+        eps: added to the denominator for numerical stability.
+        weight_decay: L2 penalty (added to the gradient, or decoupled as in AdamW).
+        amsgrad: use the running maximum of the second moment (AMSGrad).
+        maximize: ascend the objective instead of descending it.
+        decoupled_weight_decay: shrink the parameters directly (AdamW) instead of the gradient.
+        foreach, capturable, differentiable, fused: accepted for PyTorch compatibility; ignored.
+
+    Example:
+        >>> opt = Adam(model.parameters(), lr=1e-3)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        params, grads = self._params_with_grad(group)
+        if not params:
+            return
+        amsgrad = bool(group["amsgrad"])
+        states = []
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = self._step_state()
+                state["exp_avg"] = self._zeros_state(p)
+                state["exp_avg_sq"] = self._zeros_state(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = self._zeros_state(p)
+            states.append(state)
+        beta1, beta2 = group["betas"]
+        datas = [p._data for p in params]
+        adam(
+            datas,
+            grads,
+            [s["exp_avg"]._data for s in states],
+            [s["exp_avg_sq"]._data for s in states],
+            [s["max_exp_avg_sq"]._data for s in states] if amsgrad else [],
+            [s["step"]._data for s in states],
+            [[self._scratch(d, k) for k in range(3)] for d in datas],
+            amsgrad=amsgrad,
+            beta1=float(beta1),
+            beta2=float(beta2),
+            lr=float(group["lr"]),
+            weight_decay=float(group["weight_decay"]),
+            eps=float(group["eps"]),
+            maximize=bool(group["maximize"]),
+            decoupled_weight_decay=bool(group["decoupled_weight_decay"]),
+        )
+        for p in params:
+            p._vc[0] += 1
+
+
+def adam(
+    params: list[Array],
+    grads: list[Array],
+    exp_avgs: list[Array],
+    exp_avg_sqs: list[Array],
+    max_exp_avg_sqs: list[Array],
+    steps: list[Array],
+    scratch: list[list[Array]],
+    *,
+    amsgrad: bool,
+    beta1: float,
+    beta2: float,
+    lr: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+    decoupled_weight_decay: bool = False,
+) -> None:
+    """One Adam step in place over arrays, with PyTorch's operation order.
+
+    ``steps`` are float32 0-d arrays (incremented here); ``scratch[i]`` holds three work
+    arrays shaped like ``params[i]``.
+    """
+    if not params:
+        return
+    xp = get_array_module(params[0])
+    for i, param in enumerate(params):
+        grad, exp_avg, exp_avg_sq = grads[i], exp_avgs[i], exp_avg_sqs[i]
+        t_grad, t1, t2 = scratch[i]
+        steps[i] += 1
+        step = float(steps[i])
+        if decoupled_weight_decay:
+            if weight_decay:
+                param *= 1.0 - lr * weight_decay
+            grad = effective_grad(xp, param, grad, 0.0, maximize, t_grad, t1)
+        else:
+            grad = effective_grad(xp, param, grad, weight_decay, maximize, t_grad, t1)
+        lerp_(xp, exp_avg, grad, 1.0 - beta1, t1)
+        exp_avg_sq *= beta2
+        xp.multiply(grad, 1.0 - beta2, out=t1)
+        t1 *= grad
+        exp_avg_sq += t1
+        step_size = lr / (1.0 - beta1**step)
+        bias_correction2_sqrt = math.sqrt(1.0 - beta2**step)
+        if amsgrad:
+            xp.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+            xp.sqrt(max_exp_avg_sqs[i], out=t1)
+        else:
+            xp.sqrt(exp_avg_sq, out=t1)
+        t1 /= bias_correction2_sqrt
+        t1 += eps
+        xp.multiply(exp_avg, -step_size, out=t2)
+        t2 /= t1
+        param += t2

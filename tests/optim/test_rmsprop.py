@@ -1,0 +1,38 @@
+"""RMSprop against PyTorch over every option combination."""
+
+from __future__ import annotations
+
+import pytest
+from optim_oracle import Pair, grid
+
+import nettrain as nt
+from nettrain.optim import RMSprop
+
+torch = pytest.importorskip("torch")
+
+CASES = grid(
+    lr=[0.01],
+    alpha=[0.99, 0.3],
+    weight_decay=[0.0, 0.1],
+    momentum=[0.0, 0.9],
+    centered=[False, True],
+    maximize=[False, True],
+)
+
+
+@pytest.mark.parametrize("kwargs", CASES, ids=str)
+def test_rmsprop_matches_torch_for_50_steps(kwargs: dict, device: str) -> None:
+    pair = Pair(torch, RMSprop, kwargs, device=device)
+    pair.run(50)
+    pair.assert_close()
+
+
+def test_rmsprop_with_its_own_autograd_matches_torch(device: str) -> None:
+    pair = Pair(torch, RMSprop, CASES[0], device=device, shared_grads=False)
+    pair.run(50)
+    pair.assert_close()
+
+
+def test_rmsprop_rejects_negative_lr() -> None:
+    with pytest.raises(ValueError, match="Invalid learning rate: -1.0"):
+        RMSprop([nt.zeros(2, requires_grad=True)], lr=-1.0)
