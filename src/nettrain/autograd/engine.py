@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from nettrain.autograd import grad_mode
 from nettrain.autograd.function import Function
 from nettrain.backend import get_array_module
@@ -207,7 +209,12 @@ class _Backward:
         return tuple(out)
 
     def run(self, roots: list[tuple[Any, int, Any]]) -> None:
-        """Propagate the root gradients through the whole reachable graph."""
+        """Propagate the root gradients through the whole reachable graph.
+
+        The loop is the engine's hot path: a node that needs none of the special
+        handling (hooks, retained grads, captures, double backward, several outputs)
+        runs its backward inline, and each input gradient is fitted inline.
+        """
         tensor_cls = self.tensor_cls
         buffers: dict[Any, list[Any]] = {}
         for node, index, grad in roots:
@@ -215,8 +222,11 @@ class _Backward:
             slot[index] = grad if slot[index] is None else slot[index] + grad
         deps = _dependencies(list(buffers), tensor_cls)
         ready = [node for node in buffers if node not in deps]
-        self.previous_mode = _grad_state[0]
+        self.previous_mode = previous = _grad_state[0]
         create_graph = self.create_graph
+        retain_graph = self.retain_graph
+        plain = not create_graph and self.capture is None
+        ndarray = _np.ndarray
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
@@ -224,18 +234,50 @@ class _Backward:
                 if grads is not None and grads[0] is not None:
                     self.leaf(node, grads[0])
                 continue
-            if grads is not None and any(g is not None for g in grads):
+            if grads is None:
+                results = ()
+            elif (
+                plain
+                and len(grads) == 1
+                and grads[0] is not None
+                and node._array_forward
+                and node._pre_hooks is None
+                and node._retained is None
+            ):
+                if node._released:
+                    self.call(node, grads)  # raises the freed-graph error
+                grad = grads[0]
+                node.xp = _np if type(grad) is ndarray else get_array_module(grad)
+                node._graph = False
+                _grad_state[0] = False
+                try:
+                    results = type(node).backward(node, grad)
+                finally:
+                    _grad_state[0] = previous
+                if type(results) is not tuple:
+                    results = (results,)
+                if not retain_graph:
+                    _release(node)
+            elif any(g is not None for g in grads):
                 grads = self._prepare(node, grads)
                 results = self.call(node, grads)
             else:
                 results = ()
+            count = len(results)
             for i, edge in enumerate(node._edges or ()):
                 if edge is None:
                     continue
                 child = edge[0]
-                grad = results[i] if i < len(results) else None
+                grad = results[i] if i < count else None
                 if grad is not None:
-                    grad = _fit(grad, edge[2], edge[3], create_graph, self.tensor_xp)
+                    if create_graph:
+                        grad = _fit(grad, edge[2], edge[3], True, self.tensor_xp)
+                    else:
+                        if grad.shape != edge[2]:
+                            grad = sum_to_shape(grad, edge[2], get_array_module(grad))
+                        dtype = edge[3]
+                        if grad.dtype is not dtype and grad.dtype != dtype:
+                            grad = grad.astype(dtype)
                     slot = buffers.get(child)
                     if slot is None:
                         slot = buffers[child] = _empty_slots(child, tensor_cls)
@@ -269,6 +311,10 @@ def _fit(grad: Any, shape: tuple[int, ...], dtype: Any, graph: bool, tensor_xp: 
     return grad
 
 
+# Types of ctx attributes that are never arrays (skips two failing hasattr per value).
+_PLAIN = frozenset({tuple, int, float, bool, str, type(None)})
+
+
 def _release(node: Function) -> None:
     """Free the arrays a node kept for backward, and remember that it did.
 
@@ -279,7 +325,11 @@ def _release(node: Function) -> None:
     node._saved = None
     attributes = node.__dict__
     if attributes:
-        arrays = [k for k, v in attributes.items() if hasattr(v, "dtype") and hasattr(v, "shape")]
+        arrays = [
+            k
+            for k, v in attributes.items()
+            if type(v) not in _PLAIN and hasattr(v, "dtype") and hasattr(v, "shape")
+        ]
         for key in arrays:
             del attributes[key]
         freed = freed or bool(arrays)
