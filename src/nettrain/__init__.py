@@ -146,6 +146,7 @@ from nettrain.random import (
     seed,
     set_rng_state,
 )
+from nettrain.serialization import load, save
 from nettrain.tensor import Tensor
 
 __version__ = "0.1.0"
