@@ -110,9 +110,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        if input1.shape[-1:] != (self.in1_features,) or input2.shape[-1:] != (
-            self.in2_features,
-        ):
+        if input1.shape[-1:] != (self.in1_features,) or input2.shape[-1:] != (self.in2_features,):
             raise ShapeError(
                 f"{self!r} got inputs of shapes {tuple(input1.shape)} and "
                 f"{tuple(input2.shape)}; expected (..., {self.in1_features}) and "

@@ -284,7 +284,11 @@ class Module:
     # -- iteration --------------------------------------------------------------
 
     def _named_members(
-        self, get_members: Callable[[Module], Any], prefix: str, recurse: bool, remove_duplicate: bool
+        self,
+        get_members: Callable[[Module], Any],
+        prefix: str,
+        recurse: bool,
+        remove_duplicate: bool,
     ) -> Iterator[tuple[str, Any]]:
         memo: set[int] = set()
         modules = (
@@ -363,7 +367,9 @@ class Module:
 
     # -- state_dict -------------------------------------------------------------
 
-    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str, keep_vars: bool) -> None:
+    def _save_to_state_dict(
+        self, destination: dict[str, Any], prefix: str, keep_vars: bool
+    ) -> None:
         for name, param in self._parameters.items():
             if param is not None:
                 destination[prefix + name] = param if keep_vars else param.detach()
@@ -393,7 +399,9 @@ class Module:
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+                module.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
         return destination
 
     def _load_from_state_dict(
@@ -408,7 +416,9 @@ class Module:
         persistent_buffers = {
             k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set
         }
-        local_state = {k: v for k, v in {**self._parameters, **persistent_buffers}.items() if v is not None}
+        local_state = {
+            k: v for k, v in {**self._parameters, **persistent_buffers}.items() if v is not None
+        }
         for name, param in local_state.items():
             key = prefix + name
             if key not in state_dict:
