@@ -91,6 +91,7 @@ class Tensor:
         "_output_nr",
         "_vc",
         "_hooks",
+        "_base",  # views only (unset otherwise): (base tensor, the view op's node)
         "__weakref__",
     )
     __hash__ = object.__hash__
@@ -455,6 +456,9 @@ class Tensor:
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = result._requires_grad
+            view = getattr(self, "_base", None)
+            if view is not None:
+                _rebase_view_base(self, view, result)
         else:
             with _grad_mode.no_grad():
                 result = compute(self)
@@ -1182,6 +1186,40 @@ class Tensor:
     ) -> Tensor:
         """An uninitialised tensor with this tensor's dtype and device by default."""
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _rebase_view_base(view: Tensor, link: tuple[Tensor, Any], result: Tensor) -> None:
+    """After an in-place op on a view, give its base the history of the write.
+
+    The new values of the view are ``result``; the base becomes "old base with the view's
+    region replaced by ``result``" (PyTorch's CopySlices), up the chain of views.
+    """
+    from nettrain.ops.indexing import GetItemView, IndexPut
+    from nettrain.ops.shape import Permute, Reshape, Transpose
+
+    while link is not None:
+        base, node = link
+        if not get_array_module(base._data).may_share_memory(base._data, view._data):
+            return  # reshape had to copy: the base did not change
+        old = Tensor._make(base._data, base.grad_fn, base._output_nr, base._requires_grad)
+        kind = type(node)
+        if issubclass(kind, GetItemView):
+            new = IndexPut.apply(old, result, node.index)
+        elif kind is Reshape:
+            new = Reshape.apply(result, node.in_shape)
+        elif kind is Transpose:
+            new = Transpose.apply(result, *node.dims)
+        elif kind is Permute:
+            new = Permute.apply(result, node.inverse)
+        else:
+            raise RuntimeError(
+                f"in-place operation on a view made by {kind.__name__} is not supported while "
+                "recording gradients; clone() the tensor first"
+            )
+        base.grad_fn = new.grad_fn
+        base._output_nr = new._output_nr
+        base._requires_grad = new._requires_grad
+        view, result, link = base, new, getattr(base, "_base", None)
 
 
 def _logical(a: Tensor, b: Any, name: str) -> Tensor:

@@ -287,8 +287,13 @@ def _wrap_arrays(ctx: Function, cls: type, args: tuple, arrays: list, out: Any, 
         if type(out) is not _ndarray:
             out = _as_array(out)
         if edges is None:
-            return make(out, None, 0, False, counter)
+            result = make(out, None, 0, False, counter)
+            if counter is not None:  # a view: in-place writes to it must rebase its base
+                result._base = (args[0], ctx)
+            return result
         result = make(out, ctx, 0, out.dtype.kind in "fc", counter)
+        if counter is not None:
+            result._base = (args[0], ctx)
         if ctx._saved is not None:
             ctx._saved = _match_saved_arrays(ctx._saved, args, arrays, (out,), (result,))
         ctx._out_meta = None

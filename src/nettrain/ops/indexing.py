@@ -32,6 +32,9 @@ class GetItem(Op):
         ctx.shape, ctx.index = x.shape, index
         out = x[index]
         ctx.basic = is_basic_index(index)
+        if ctx.basic and type(out) is not type(x):
+            # numpy gives a scalar copy for a full integer index; "..." keeps a 0-d view
+            out = x[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
         return out
 
     @staticmethod
