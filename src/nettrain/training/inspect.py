@@ -128,3 +128,92 @@ def _metadata(metadata: dict[str, str], is_nettrain: bool) -> dict[str, Any]:
 def checkpoint_path(target: str | os.PathLike[str]) -> Path:
     """The checkpoint file ``target`` refers to (see ``runs.find_checkpoint``)."""
     return find_checkpoint(target)
+
+
+# -- configs and registries (``nettrain validate`` / ``nettrain list``) -----------------------
+
+
+def describe_config(resolved: Any, device: str | None = None) -> dict[str, Any]:
+    """Build everything a config describes and push one batch through model and loss.
+
+    Catches what validation of the file alone cannot: layer sizes that do not chain, a
+    last layer that does not fit the loss or data. Nothing is trained or written.
+    """
+    import nettrain
+    from nettrain.training.build import build_optimizer, build_scheduler
+    from nettrain.training.guards import ShapeGuard, loss_call
+    from nettrain.training.loop import build_components, make_loader, to_device
+
+    config = resolved.config
+    parts = build_components(resolved, device)
+    optimizer = build_optimizer(config.optimizer, parts.model.parameters())
+    loader = make_loader(parts.splits.train, config.data, parts.seed, 0, train=True)
+    if getattr(config, "scheduler", None) is not None:
+        build_scheduler(config.scheduler, optimizer, max(len(loader), 1), config.train.epochs)
+    guard = ShapeGuard(parts.model)
+    try:
+        x, y = to_device(next(iter(loader)), parts.device)
+        with nettrain.no_grad():
+            out = guard.forward(x)
+            loss_call(parts.loss_fn, out, y)
+    finally:
+        guard.remove()
+    params = list(parts.model.parameters())
+    sizes = {
+        split: len(getattr(parts.splits, split))
+        for split in ("train", "val", "test")
+        if getattr(parts.splits, split, None) is not None
+    }
+    return {
+        "model": repr(parts.model),
+        "parameters": sum(p.numel() for p in params),
+        "trainable_parameters": sum(p.numel() for p in params if p.requires_grad),
+        "samples": sizes,
+        "task": getattr(parts.splits, "task", None),
+        "output_shape": list(out.shape),
+        "device": parts.device,
+        "config": resolved.raw,
+    }
+
+
+def list_registered(kind: str | None = None) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Every registered name per kind, with its arguments (name, required, default, type)."""
+    from nettrain.training import registry
+
+    kinds = {
+        "modules": registry.MODULES,
+        "losses": registry.LOSSES,
+        "optimizers": registry.OPTIMIZERS,
+        "schedulers": registry.SCHEDULERS,
+        "datasets": registry.DATASETS,
+    }
+    if kind is not None and kind not in kinds:
+        from nettrain.errors import ConfigError
+
+        raise ConfigError(f"unknown kind {kind!r}; choose one of {', '.join(kinds)}")
+    result: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for label, reg in kinds.items():
+        if kind is not None and label != kind:
+            continue
+        result[label] = {
+            name: [_arg_record(a) for a in reg.arguments(name)] for name in reg.names()
+        }
+    return result
+
+
+def _arg_record(arg: Any) -> dict[str, Any]:
+    default = arg.default
+    if arg.required:
+        default = None
+    elif (
+        not isinstance(default, (type(None), bool, int, float, str, list, tuple))
+        or isinstance(default, float)
+        and not np.isfinite(default)
+    ):
+        default = repr(default)
+    return {
+        "name": arg.name,
+        "required": bool(arg.required),
+        "default": list(default) if isinstance(default, tuple) else default,
+        "type": arg.annotation or None,
+    }

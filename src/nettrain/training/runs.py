@@ -174,3 +174,32 @@ def run_dir_of(checkpoint: Path) -> Path | None:
     if parent.name == CHECKPOINTS and (parent.parent / "config.yaml").is_file():
         return parent.parent
     return None
+
+
+def load_run_config(
+    target: str | os.PathLike[str], overrides: list[str] | None = None
+) -> tuple[Any, Path | None]:
+    """A config to evaluate with: a YAML file, or a run directory's saved ``config.yaml``.
+
+    For a run directory also returns its default checkpoint (``best``, else the latest), and
+    resolves relative data paths from the original config's folder (kept in summary.json).
+    """
+    from nettrain.training.config import load_config
+
+    path = Path(target)
+    if not path.is_dir():
+        if not path.is_file():
+            raise FileNotFoundError(f"no such config file or run directory: {path}")
+        return load_config(path, list(overrides or [])), None
+    config_file = path / "config.yaml"
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{path} is not a run directory (it has no config.yaml)")
+    resolved = load_config(config_file, list(overrides or []))
+    try:
+        recorded = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        if recorded.get("base_dir"):
+            resolved.base_dir = Path(recorded["base_dir"])
+    except (OSError, ValueError):
+        pass
+    best = path / CHECKPOINTS / "best.safetensors"
+    return resolved, best if best.is_file() else find_checkpoint(path)

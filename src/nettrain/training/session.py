@@ -323,6 +323,8 @@ class TrainingSession:
             "seed": self.seed,
             "device": self.parts.device,
             "config": self.resolved.raw,
+            "config_file": _text(self.resolved.path),
+            "base_dir": _text(self.resolved.base_dir),
             "rng": loop.capture_rng(),
             "metrics": self.last_metrics,
             "best_val_loss": self.best_val_loss,
@@ -433,6 +435,8 @@ class TrainingSession:
             "seed": self.seed,
             "versions": versions(),
             "checkpoints": self.checkpoints,
+            "config_file": _text(self.resolved.path),
+            "base_dir": _text(self.resolved.base_dir),
         }
         if error:
             summary["error"] = error
@@ -464,3 +468,7 @@ def _accumulator_state(accumulator: MetricAccumulator) -> dict[str, Any]:
 
 def _existing(path: Path) -> str | None:
     return str(path) if path.is_file() else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

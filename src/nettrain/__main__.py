@@ -1,0 +1,3 @@
+from nettrain.cli.app import main
+
+main()

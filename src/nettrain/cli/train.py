@@ -1,0 +1,86 @@
+"""``nettrain train CONFIG``: parse the options, call ``training.loop.fit``, render the result."""
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nettrain.cli.console import DebugOption, TrainProgress, stdout, summary_table
+
+SetOption = typer.Option(
+    "--set",
+    help="Override a config key, value parsed as YAML: --set optimizer.lr=0.01 (repeatable).",
+    show_default=False,
+)
+
+
+def train(
+    config: Annotated[Path, typer.Argument(help="The YAML config file.", show_default=False)],
+    device: Annotated[
+        str | None, typer.Option(help="cpu, cuda, cuda:N or auto (default: the config's).")
+    ] = None,
+    overrides: Annotated[list[str] | None, SetOption] = None,
+    runs_dir: Annotated[Path, typer.Option(help="Where run directories go.")] = Path("runs"),
+    name: Annotated[str | None, typer.Option(help="Run name (default: the config's).")] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a run: its directory or a checkpoint file.", metavar="PATH"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the config's).")] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress; print only the run directory.")
+    ] = False,
+    debug: Annotated[bool, DebugOption] = False,
+) -> None:
+    """Train the model described in CONFIG; write metrics and checkpoints to runs/."""
+    from nettrain.training.config import load_config
+    from nettrain.training.loop import TrainingInterrupted, fit
+
+    resolved = load_config(config, list(overrides or []))
+    progress = None if quiet else TrainProgress()
+    try:
+        result = fit(
+            resolved,
+            device=device,
+            runs_dir=runs_dir,
+            name=name,
+            resume=resume,
+            seed=seed,
+            callback=progress,
+        )
+    except TrainingInterrupted as exc:
+        command = resume_command(config, overrides, device, runs_dir, seed, exc.run_dir)
+        where = f"saved {exc.checkpoint}" if exc.checkpoint else "no checkpoint was saved"
+        raise TrainingInterrupted(
+            f"interrupted; {where}\nresume with: {command}", exc.run_dir, exc.checkpoint, command
+        ) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    if quiet:
+        typer.echo(str(result.run_dir))
+    else:
+        stdout().print(summary_table(result))
+
+
+def resume_command(
+    config: Path,
+    overrides: list[str] | None,
+    device: str | None,
+    runs_dir: Path,
+    seed: int | None,
+    run_dir: Path | None,
+) -> str:
+    """The exact command that continues this run (same config, overrides and options)."""
+    words = ["nettrain", "train", str(config)]
+    for item in overrides or []:
+        words += ["--set", item]
+    if device:
+        words += ["--device", device]
+    if str(runs_dir) != "runs":
+        words += ["--runs-dir", str(runs_dir)]
+    if seed is not None:
+        words += ["--seed", str(seed)]
+    words += ["--resume", str(run_dir)]
+    return shlex.join(words)
