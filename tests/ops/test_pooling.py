@@ -1,0 +1,137 @@
+"""Pooling ops through ``nn.functional``: max_pool2d, avg_pool2d, adaptive_avg_pool2d.
+
+PyTorch is the oracle for values, indices and gradients (float32 and float64); gradcheck
+in float64 covers every geometry: tiling fast path, overlap, padding, dilation, ceil_mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _opcheck import Case, check_against_torch, check_gradcheck, params
+
+import nettrain as nt
+import nettrain.nn.functional as F
+from nettrain.errors import ShapeError
+
+
+def _case(name, fn, shapes):  # noqa: N802
+    """A case on well-separated values: no ties inside a window, so max's gradient is
+    unique and finite differences never cross a switch between maxima."""
+    return Case(name, fn, shapes, domain="distinct")
+
+
+def _max(**kw):
+    return lambda L, x: L.nn.functional.max_pool2d(x, **kw)
+
+
+def _avg(**kw):
+    return lambda L, x: L.nn.functional.avg_pool2d(x, **kw)
+
+
+def _adaptive(size):
+    return lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, size)
+
+
+MAX_CASES = [
+    _case("max_tiles", _max(kernel_size=2), [((2, 3, 6, 4),)]),
+    _case("max_tiles_crop", _max(kernel_size=2), [((1, 2, 5, 7),)]),
+    _case("max_overlap", _max(kernel_size=3, stride=1), [((1, 2, 5, 5),)]),
+    _case(
+        "max_pad_ceil", _max(kernel_size=3, stride=2, padding=1, ceil_mode=True), [((2, 2, 6, 7),)]
+    ),
+    _case(
+        "max_dilation", _max(kernel_size=(2, 3), stride=(1, 2), dilation=(2, 1)), [((1, 2, 6, 7),)]
+    ),
+    _case("max_ceil", _max(kernel_size=2, stride=2, ceil_mode=True), [((1, 1, 5, 5),)]),
+    _case("max_unbatched", _max(kernel_size=2, stride=1), [((2, 4, 4),)]),
+]
+AVG_CASES = [
+    _case("avg_tiles", _avg(kernel_size=2), [((2, 3, 4, 6),)]),
+    _case("avg_overlap", _avg(kernel_size=3, stride=1), [((1, 2, 5, 4),)]),
+    _case("avg_pad", _avg(kernel_size=3, stride=2, padding=1), [((2, 2, 6, 5),)]),
+    _case(
+        "avg_pad_ceil_exclude",
+        _avg(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        [((1, 2, 6, 7),)],
+    ),
+    _case(
+        "avg_ceil_include",
+        _avg(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+        [((1, 1, 6, 6),)],
+    ),
+    _case(
+        "avg_divisor",
+        _avg(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), divisor_override=5),
+        [((1, 2, 5, 4),)],
+    ),
+    _case("adaptive_even", _adaptive((2, 3)), [((2, 2, 4, 6),)]),
+    _case("adaptive_uneven", _adaptive((3, 4)), [((1, 2, 5, 7),)]),
+    _case("adaptive_none", _adaptive((None, 2)), [((1, 2, 3, 5),)]),
+    _case("adaptive_one", _adaptive(1), [((2, 3, 3, 5),)]),
+]
+
+
+@pytest.mark.parametrize("case", params(MAX_CASES + AVG_CASES))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_against_torch(case: Case, dtype: str) -> None:
+    check_against_torch(case, dtype)
+
+
+@pytest.mark.parametrize("case", params(MAX_CASES + AVG_CASES))
+def test_gradcheck(case: Case) -> None:
+    check_gradcheck(case)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        {"kernel_size": (2, 3), "stride": (1, 2), "dilation": (2, 1)},
+    ],
+)
+def test_return_indices_match_torch(kwargs: dict) -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 8))
+    values, indices = F.max_pool2d(nt.tensor(x), return_indices=True, **kwargs)
+    ref_values, ref_indices = torch.nn.functional.max_pool2d(
+        torch.tensor(x), return_indices=True, **kwargs
+    )
+    np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())
+    np.testing.assert_array_equal(values.numpy(), ref_values.numpy())
+    assert indices.dtype == nt.int64 and not indices.requires_grad
+
+
+def test_ties_route_gradient_to_first_maximum() -> None:
+    torch = pytest.importorskip("torch")
+    x = np.zeros((1, 1, 4, 4))
+    mine = nt.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    F.max_pool2d(mine, 2).sum().backward()
+    torch.nn.functional.max_pool2d(theirs, 2).sum().backward()
+    np.testing.assert_array_equal(mine.grad.numpy(), theirs.grad.numpy())
+
+
+def test_avg_pool_double_backward() -> None:
+    x = nt.randn(1, 1, 5, 5, dtype=nt.float64, requires_grad=True)
+    assert nt.autograd.gradgradcheck(lambda t: F.avg_pool2d(t, 3, 2, 1) ** 2, (x,))
+
+
+def test_float32_and_device(device: str) -> None:
+    x = nt.randn(2, 3, 8, 8, device=device, requires_grad=True)
+    for y in (F.max_pool2d(x, 2), F.avg_pool2d(x, 3, 2, 1), F.adaptive_avg_pool2d(x, 3)):
+        assert y.dtype == nt.float32
+        y.sum().backward()
+    assert x.grad.dtype == nt.float32
+    ref = F.max_pool2d(x.detach().cpu(), 2)
+    np.testing.assert_array_equal(F.max_pool2d(x, 2).detach().cpu().numpy(), ref.numpy())
+
+
+def test_errors() -> None:
+    with pytest.raises(ShapeError, match=r"got input of shape \(4, 4\)"):
+        F.max_pool2d(nt.randn(4, 4), 2)
+    with pytest.raises(ValueError, match="pad should be at most half"):
+        F.max_pool2d(nt.randn(1, 1, 6, 6), 2, padding=2)
+    with pytest.raises(ShapeError, match="too small"):
+        F.avg_pool2d(nt.randn(1, 1, 2, 2), 3)
