@@ -23,16 +23,19 @@ def _bn_train_plain(L, x):
     return L.nn.functional.batch_norm(x, None, None, training=True)
 
 
-def _bn_eval(L, x, w, b, mean, var):
-    stats = (mean.detach(), var.detach().abs() + 0.5)  # PyTorch: no gradient to these
-    return L.nn.functional.batch_norm(x, *stats, w, b, training=False)
+_RUNNING = (np.array([0.3, -0.2]), np.array([0.7, 1.6]))
+
+
+def _bn_eval(L, x, w, b):
+    mean, var = (L.tensor(s, dtype=x.dtype) for s in _RUNNING)  # constants, as in eval
+    return L.nn.functional.batch_norm(x, mean, var, w, b, training=False)
 
 
 CASES = [
     Case("bn_train_2d", _bn_train, [((5, 3), (3,), (3,))]),
     Case("bn_train_4d", _bn_train, [((3, 2, 3, 2), (2,), (2,))]),
     Case("bn_train_3d_no_affine", _bn_train_plain, [((4, 2, 3),)]),
-    Case("bn_eval", _bn_eval, [((3, 2, 2, 2), (2,), (2,), (2,), (2,))]),
+    Case("bn_eval", _bn_eval, [((3, 2, 2, 2), (2,), (2,))]),
     Case(
         "layer_norm",
         lambda L, x, w, b: L.nn.functional.layer_norm(x, (3, 2), w, b),
