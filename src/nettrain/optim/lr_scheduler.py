@@ -188,7 +188,7 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        passed = sum(n for epoch, n in self.milestones.items() if epoch <= self.last_epoch)
         return [b * self.gamma**passed for b in self.base_lrs]
 
 
