@@ -285,7 +285,12 @@ def _wrap_arrays(ctx: Function, cls: type, args: tuple, arrays: list, out: Any, 
     counter = args[0]._vc if cls.is_view and isinstance(args[0], _Tensor) else None
     if type(out) is not tuple:
         if type(out) is not _ndarray:
+            scalar = out
             out = _as_array(out)
+            if ctx._saved is not None and out is not scalar:
+                # numpy returns scalars from 0-d ufuncs and full reductions: a saved
+                # output must still be recognised as the output (double backward)
+                ctx._saved = tuple(out if v is scalar else v for v in ctx._saved)
         if edges is None:
             result = make(out, None, 0, False, counter)
             if counter is not None:  # a view: in-place writes to it must rebase its base
@@ -299,6 +304,10 @@ def _wrap_arrays(ctx: Function, cls: type, args: tuple, arrays: list, out: Any, 
         ctx._out_meta = None
         return result
     arrays_out = tuple(_as_array(o) for o in out)
+    if ctx._saved is not None:
+        swap = {id(o): a for o, a in zip(out, arrays_out) if a is not o}
+        if swap:
+            ctx._saved = tuple(swap.get(id(v), v) for v in ctx._saved)
     if edges is None:
         return tuple(make(a) for a in arrays_out)
     skip = ctx._non_differentiable or ()
