@@ -7,6 +7,7 @@ no traceback; ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import typer
@@ -60,8 +61,8 @@ class NettrainGroup(TyperGroup):
         except (typer.Exit, typer.Abort, TyperException):
             raise
         except (Exception, KeyboardInterrupt) as exc:
-            if STATE.debug:
-                raise
+            if STATE.debug:  # the traceback, then the same message and status as without
+                typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
             typer.echo(f"error: {_message(exc)}", err=True)
             raise typer.Exit(exit_code_for(exc)) from None
 

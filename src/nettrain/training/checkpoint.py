@@ -135,7 +135,7 @@ def encode_checkpoint(
 
     tensors: dict[str, np.ndarray] = {}
     for key, value in model_state.items():
-        array = _as_numpy(value)
+        array = np.asarray(value) if isinstance(value, np.generic) else _as_numpy(value)
         if array is None:
             raise TypeError(f"model state {key!r} is {type(value).__name__}, not a tensor")
         tensors[f"model.{key}"] = np.asarray(array)
