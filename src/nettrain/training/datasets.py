@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv as _csv
 import gzip
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,6 +163,9 @@ def npz(path: str, x_key: str = "x", y_key: str = "y", task: Task | None = None)
 
     Integer ``y`` means classification, float ``y`` regression, unless ``task`` says otherwise.
     """
+    with open(path, "rb") as handle:
+        if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+            raise ValueError(f"{path}: not a .npz file (expected the zip written by numpy.savez)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.keys())
@@ -173,8 +177,10 @@ def npz(path: str, x_key: str = "x", y_key: str = "y", task: Task | None = None)
                         + (f"; {hint}" if hint else "")
                     )
             x, y = archive[x_key], archive[y_key]
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
         raise ValueError(f"{path}: not a readable .npz file ({exc})") from None
+    if x.dtype == object or y.dtype == object:
+        raise ValueError(f"{path}: object arrays are not supported (numeric arrays only)")
     return _finish(x, y, task)
 
 

@@ -111,6 +111,8 @@ class Registry:
     def signature(self, name: str) -> inspect.Signature:
         """The signature a config sees: constructor parameters minus builder-supplied ones."""
         obj = self.get(name)
+        if inspect.isclass(obj) and _inherits_base_init(obj):
+            return inspect.Signature()  # e.g. nn.Tanh: no arguments at all
         try:
             signature = inspect.signature(obj)
         except (TypeError, ValueError):  # some builtins have none
@@ -201,6 +203,14 @@ def _populate_optim() -> None:
         from_optim = getattr(obj, "__module__", "").startswith("nettrain.optim")
         if from_optim and hasattr(obj, "step") and hasattr(obj, "state_dict"):
             SCHEDULERS.add(obj, name)
+
+
+def _inherits_base_init(cls: type) -> bool:
+    """True when ``cls`` keeps ``object``'s or ``nn.Module``'s own ``__init__``."""
+    init = cls.__init__
+    if init is object.__init__:
+        return True
+    return init.__qualname__ == "Module.__init__" and init.__module__.startswith("nettrain.nn")
 
 
 # -- argument type checks ----------------------------------------------------------------
