@@ -1,1 +1,5 @@
-"""utils (data)."""
+"""Utilities, as ``torch.utils`` (``nettrain.utils.data``)."""
+
+from nettrain.utils import data
+
+__all__ = ["data"]
