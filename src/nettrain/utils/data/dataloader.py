@@ -24,8 +24,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
     Tensors and numpy arrays are stacked along a new first dimension; Python floats become a
-    float64 tensor and ints an int64 tensor (as in PyTorch); strings are left as they came. A tuple or
-    list sample gives a list of collated fields (named tuples keep their type).
+    float64 tensor and ints an int64 tensor (as in PyTorch); strings are left as they came.
+    A tuple or list sample gives a list of collated fields (named tuples keep their type).
 
     Raises:
         TypeError: a sample holds something that cannot be batched.
