@@ -1,0 +1,96 @@
+"""--resume: final parameters bit-identical to an uninterrupted run (CPU)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from nettrain.errors import CheckpointError
+from nettrain.training.checkpoint import load_checkpoint, read_safetensors
+from nettrain.training.loop import TrainingInterrupted, fit
+from training._configs import SPIRALS, make, resolve
+
+
+def _tensors(run_dir):
+    tensors, _ = read_safetensors(run_dir / "checkpoints" / "last.safetensors")
+    return tensors
+
+
+def _assert_identical(a, b):
+    assert sorted(a) == sorted(b)
+    for key in a:
+        assert a[key].dtype == b[key].dtype, key
+        assert np.array_equal(a[key], b[key]), f"{key} differs"
+
+
+@pytest.fixture
+def uninterrupted(tmp_path):
+    result = fit(resolve(make(SPIRALS, train={"epochs": 3}), tmp_path), runs_dir=tmp_path / "a")
+    return _tensors(result.run_dir), result
+
+
+def test_resume_from_an_epoch_checkpoint_is_bit_identical(tmp_path, uninterrupted):
+    expected, full = uninterrupted
+    first = fit(resolve(make(SPIRALS, train={"epochs": 1}), tmp_path), runs_dir=tmp_path / "b")
+    resumed = fit(
+        resolve(make(SPIRALS, train={"epochs": 3}), tmp_path),
+        runs_dir=tmp_path / "b",
+        resume=first.run_dir,
+    )
+    assert resumed.run_dir == first.run_dir  # continues in the same run directory
+    assert resumed.steps == full.steps and resumed.epochs == 3
+    _assert_identical(_tensors(resumed.run_dir), expected)  # model, optimizer and scheduler
+    assert resumed.metrics == full.metrics
+
+
+def test_resume_after_sigint_mid_epoch_is_bit_identical(tmp_path, uninterrupted):
+    expected, full = uninterrupted
+
+    def press_ctrl_c(event):
+        if event.kind == "step" and event.step == 8:  # inside epoch 2
+            os.kill(os.getpid(), signal.SIGINT)
+
+    resolved = resolve(make(SPIRALS, train={"epochs": 3}), tmp_path)
+    with pytest.raises(TrainingInterrupted) as info:
+        fit(resolved, runs_dir=tmp_path / "b", callback=press_ctrl_c)
+    stop = info.value
+    assert stop.checkpoint.name == "interrupted.safetensors" and stop.checkpoint.is_file()
+    assert f"--resume {stop.run_dir}" in stop.resume_command
+    meta = load_checkpoint(stop.checkpoint).meta
+    assert (meta["step"], meta["epoch"], meta["batch_in_epoch"]) == (8, 1, 2)
+    resumed = fit(resolved, runs_dir=tmp_path / "b", resume=stop.run_dir)
+    _assert_identical(_tensors(resumed.run_dir), expected)
+    assert resumed.metrics["train"] == pytest.approx(full.metrics["train"])
+
+
+def test_keyboard_interrupt_between_steps_also_saves_and_resumes(tmp_path, uninterrupted):
+    expected, _ = uninterrupted
+
+    def interrupt(event):
+        if event.kind == "step" and event.step == 3:
+            raise KeyboardInterrupt
+
+    resolved = resolve(make(SPIRALS, train={"epochs": 3}), tmp_path)
+    with pytest.raises(TrainingInterrupted) as info:
+        fit(resolved, runs_dir=tmp_path / "b", callback=interrupt)
+    resumed = fit(resolved, runs_dir=tmp_path / "b", resume=info.value.checkpoint)
+    _assert_identical(_tensors(resumed.run_dir), expected)
+
+
+def test_resume_into_a_model_of_another_shape_lists_keys(tmp_path):
+    first = fit(resolve(make(SPIRALS, train={"epochs": 1}), tmp_path), runs_dir=tmp_path)
+    other = make(SPIRALS)
+    other["model"]["layers"][0]["out_features"] = 8
+    other["model"]["layers"][3]["in_features"] = 8
+    with pytest.raises(CheckpointError, match=r"model\.layers\.0\.weight|model\.0\.weight"):
+        fit(resolve(other, tmp_path), runs_dir=tmp_path, resume=first.run_dir)
+
+
+def test_resume_from_a_corrupt_checkpoint(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 3)
+    with pytest.raises(CheckpointError, match="truncated"):
+        fit(resolve(SPIRALS, tmp_path), runs_dir=tmp_path, resume=bad)
