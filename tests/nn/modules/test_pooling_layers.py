@@ -14,7 +14,7 @@ import nettrain.nn as nn
 CONFIGS = [
     ("MaxPool2d", (2,), {}),
     ("MaxPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}),
-    ("MaxPool2d", ((2, 3),), {"stride": 1, "dilation": (2, 1), "return_indices": True}),
+    ("MaxPool2d", ((2, 3),), {"stride": 1, "dilation": (2, 1)}),
     ("AvgPool2d", (2,), {}),
     ("AvgPool2d", (3, 2, 1), {"ceil_mode": True, "count_include_pad": False}),
     ("AvgPool2d", ((3, 2),), {"stride": (1, 2), "divisor_override": 4}),
@@ -62,3 +62,12 @@ def test_unbatched_and_device(device: str) -> None:
     assert tuple(out.shape) == (3, 2, 2) and out.dtype == nt.float32
     out.sum().backward()
     assert tuple(x.grad.shape) == (3, 6, 6)
+
+
+def test_return_indices_gives_values_and_indices() -> None:
+    torch = pytest.importorskip("torch")
+    x = _distinct((2, 3, 7, 8))
+    values, indices = nn.MaxPool2d(3, 2, 1, return_indices=True)(nt.tensor(x))
+    ref_values, ref_indices = torch.nn.MaxPool2d(3, 2, 1, return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(values.numpy(), ref_values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())

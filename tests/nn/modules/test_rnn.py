@@ -89,7 +89,13 @@ def test_gradcheck(options: dict) -> None:
 
 def test_parameter_names_shapes_and_repr_match_torch() -> None:
     torch = pytest.importorskip("torch")
-    args = dict(num_layers=2, bidirectional=True, batch_first=True, dropout=0.2, bias=False)
+    args = {
+        "num_layers": 2,
+        "bidirectional": True,
+        "batch_first": True,
+        "dropout": 0.2,
+        "bias": False,
+    }
     ours, theirs = nn.LSTM(3, 4, **args), torch.nn.LSTM(3, 4, **args)
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
         (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
