@@ -65,7 +65,11 @@ class Div(Op):
         x, y = promote(x, y)
         if _is_integral(x) and _is_integral(y):
             # true division of integers gives the default float, as in PyTorch
-            x = ctx.xp.asarray(x, dtype=get_default_dtype().numpy)
+            target = get_default_dtype().numpy
+            x = x if isinstance(x, (int, bool)) else x.astype(target)
+            y = y if isinstance(y, (int, bool)) else y.astype(target)
+            if isinstance(x, (int, bool)) and isinstance(y, (int, bool)):
+                x = ctx.xp.asarray(x, dtype=target)
         ctx.save_for_backward(x, y)
         return x / y
 
