@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nettrain.ops import Op
 
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
@@ -34,7 +36,9 @@ def windows(xp: Any, x: Any, kernel: Pair, stride: Pair, dilation: Pair, out: Pa
     s0, s1, s2, s3 = x.strides
     shape = (n, c, kernel[0], kernel[1], out[0], out[1])
     strides = (s0, s1, s2 * dilation[0], s3 * dilation[1], s2 * stride[0], s3 * stride[1])
-    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x, shape, strides)  # cupy: no writeable flag
 
 
 def scatter_windows(

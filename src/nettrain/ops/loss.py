@@ -8,6 +8,7 @@ back by ``_spread``.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from nettrain.ops import Op
@@ -111,8 +112,8 @@ class BinaryCrossEntropy(Op):
         xp = ctx.xp
         if x.size and bool(((x < 0) | (x > 1)).any()):
             raise RuntimeError("all elements of input should be between 0 and 1")
-        with_floor = xp.errstate(divide="ignore") if hasattr(xp, "errstate") else _nothing()
-        with with_floor:
+        quiet = xp.errstate(divide="ignore") if hasattr(xp, "errstate") else nullcontext()
+        with quiet:  # log(0) = -inf is expected here: it is clamped to -100 next
             log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
             log_1mx = xp.maximum(xp.log(1 - x), _LOG_FLOOR)
         loss = -(y * log_x + (1 - y) * log_1mx)
@@ -135,14 +136,6 @@ class BinaryCrossEntropy(Op):
         if need_y:
             dy = g * (xp.maximum(xp.log(1 - x), _LOG_FLOOR) - xp.maximum(xp.log(x), _LOG_FLOOR))
         return dx, dy, None, None
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: Any) -> None:
-        return None
 
 
 def _softplus_neg(xp: Any, x: Any) -> Any:
