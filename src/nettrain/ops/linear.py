@@ -12,12 +12,16 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, weight: Any, bias: Any = None) -> Any:
-        in_features = weight.shape[-1]
-        rows = x.reshape(-1, in_features)  # a view for contiguous x: one BLAS call
+        ctx.save_for_backward(x, weight)
+        if x.ndim == 2:
+            out = x @ weight.T
+            if bias is not None:
+                out += bias
+            return out
+        rows = x.reshape(-1, weight.shape[1])  # a view for contiguous x: one BLAS call
         out = rows @ weight.T
         if bias is not None:
             out += bias
-        ctx.save_for_backward(x, weight)
         return out.reshape(*x.shape[:-1], weight.shape[0])
 
     @staticmethod
@@ -25,9 +29,14 @@ class Linear(Op):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         out_features, in_features = weight.shape
-        rows = grad.reshape(-1, out_features)
-        grad_x = (rows @ weight).reshape(x.shape) if need_x else None
-        grad_w = ctx.xp.swapaxes(rows, 0, 1) @ x.reshape(-1, in_features) if need_w else None
+        if x.ndim == 2:
+            rows, x_rows = grad, x
+        else:
+            rows, x_rows = grad.reshape(-1, out_features), x.reshape(-1, in_features)
+        grad_x = None
+        if need_x:
+            grad_x = rows @ weight if x.ndim == 2 else (rows @ weight).reshape(x.shape)
+        grad_w = ctx.xp.swapaxes(rows, 0, 1) @ x_rows if need_w else None
         grad_b = ctx.xp.sum(rows, axis=0) if need_b else None
         return grad_x, grad_w, grad_b
 

@@ -282,6 +282,28 @@ def test_load_state_dict_shape_mismatch_raises_even_non_strict() -> None:
         nn.Linear(4, 2).load_state_dict(state, strict=False)
 
 
+def test_load_state_dict_assign_takes_the_tensors() -> None:
+    net = Net()
+    state = {k: v.clone() for k, v in Net().state_dict().items()}
+    net.load_state_dict(state, assign=True)
+    assert net.fc1.weight._data is state["fc1.weight"]._data
+    assert isinstance(net.fc1.weight, nn.Parameter) and net.fc1.weight.requires_grad
+    assert net.steps is state["steps"]
+
+
+def test_custom_load_from_state_dict_has_torch_signature() -> None:
+    seen = []
+
+    class Custom(nn.Linear):
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, *rest):
+            seen.append((prefix, local_metadata, strict))
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, *rest)
+
+    model = nn.Sequential(Custom(2, 2))
+    model.load_state_dict(model.state_dict())
+    assert seen == [("0.", {"assign_to_params_buffers": False}, True)]
+
+
 def test_load_state_dict_rejects_non_tensor_values() -> None:
     with pytest.raises(RuntimeError, match='parameter named "bias"'):
         nn.Linear(4, 2).load_state_dict({"weight": nt.zeros(2, 4), "bias": [0.0, 0.0]})

@@ -8,9 +8,10 @@ from typing import Any
 from nettrain.creation import empty
 from nettrain.errors import ShapeError
 from nettrain.nn import init
-from nettrain.nn.functional.linear import bilinear, linear
+from nettrain.nn.functional.linear import _check_dtypes, bilinear
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
+from nettrain.ops.linear import Linear as _LinearOp
 from nettrain.tensor import Tensor
 
 __all__ = ["Bilinear", "Identity", "Linear"]
@@ -64,12 +65,16 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if input.ndim < 1 or input.shape[-1] != self.in_features:
+        data = input._data
+        if data.shape[-1:] != (self.in_features,):
             raise ShapeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
                 f"got input of shape {tuple(input.shape)}; expected (..., {self.in_features})"
             )
-        return linear(input, self.weight, self.bias)
+        weight = self.weight
+        if data.dtype != weight._data.dtype:
+            _check_dtypes("Linear", input, weight)
+        return _LinearOp.apply(input, weight, self.bias)  # checked above: skip F.linear's checks
 
     def extra_repr(self) -> str:
         return (

@@ -408,6 +408,7 @@ class Module:
         self,
         state_dict: Mapping[str, Any],
         prefix: str,
+        local_metadata: dict[str, Any],
         strict: bool,
         missing_keys: list[str],
         unexpected_keys: list[str],
@@ -422,8 +423,7 @@ class Module:
         for name, param in local_state.items():
             key = prefix + name
             if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
+                missing_keys.append(key)
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
@@ -437,6 +437,9 @@ class Module:
                     f"size mismatch for {key}: copying a param with shape {value.shape} from "
                     f"checkpoint, the shape in current model is {param.shape}."
                 )
+                continue
+            if local_metadata.get("assign_to_params_buffers", False):
+                self._assign_member(name, param, value)
                 continue
             try:
                 with _grad_mode.no_grad():
@@ -454,6 +457,13 @@ class Module:
                     if input_name not in self._modules and input_name not in local_state:
                         unexpected_keys.append(key)
 
+    def _assign_member(self, name: str, current: Tensor, value: Tensor) -> None:
+        """``load_state_dict(assign=True)``: take the checkpoint's tensor itself."""
+        if name in self._parameters:
+            self._parameters[name] = Parameter(value, requires_grad=current.requires_grad)
+        else:
+            self._buffers[name] = value
+
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
     ) -> _IncompatibleKeys:
@@ -461,6 +471,7 @@ class Module:
 
         Every problem is collected first; with ``strict=True`` missing or unexpected keys
         raise one RuntimeError listing all of them (shape mismatches always raise).
+        ``assign=True`` makes the checkpoint's tensors the module's own instead of copying.
 
         Returns:
             ``(missing_keys, unexpected_keys)`` as a NamedTuple.
@@ -470,9 +481,12 @@ class Module:
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
+        metadata = {"assign_to_params_buffers": assign}
 
         def load(module: Module, prefix: str) -> None:
-            module._load_from_state_dict(state_dict, prefix, True, missing, unexpected, errors)
+            module._load_from_state_dict(
+                state_dict, prefix, metadata, True, missing, unexpected, errors
+            )
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
