@@ -252,3 +252,11 @@ def test_legacy_size_average_maps_to_reduction() -> None:
     with pytest.warns(UserWarning, match="reduction='sum'"):
         total = F.mse_loss(x, y, size_average=False)
     assert total.item() == pytest.approx(F.mse_loss(x, y, reduction="sum").item())
+
+
+def test_class_weights_follow_logits_dtype() -> None:
+    weight = nt.tensor([1.0, 2.0, 3.0], dtype=nt.float64)
+    x, target = nt.randn(4, 3), nt.tensor([0, 1, 2, 1])
+    assert F.cross_entropy(x, target, weight).dtype == nt.float32
+    assert F.cross_entropy(x, nt.rand(4, 3), weight).dtype == nt.float32
+    assert F.nll_loss(x, target, weight).dtype == nt.float32

@@ -249,6 +249,8 @@ class NLLLoss(Op):
         ctx: Any, x: Any, target: Any, weight: Any, ignore_index: int, reduction: str
     ) -> Any:
         xp = ctx.xp
+        if weight is not None:  # class weights follow the logits' dtype
+            weight = weight.astype(x.dtype, copy=False)
         rows = xp.arange(x.shape[0])
         safe, _, row_weight = _class_weights(xp, target, weight, ignore_index, x.shape[1], x.dtype)
         loss = -row_weight * x[rows, safe]
@@ -289,6 +291,8 @@ class CrossEntropy(Op):
         reduction: str,
     ) -> Any:
         xp = ctx.xp
+        if weight is not None:  # class weights follow the logits' dtype
+            weight = weight.astype(x.dtype, copy=False)
         classes = x.shape[1]
         rows = xp.arange(x.shape[0])
         safe, keep, row_weight = _class_weights(xp, target, weight, ignore_index, classes, x.dtype)
@@ -334,6 +338,8 @@ class SoftCrossEntropy(Op):
         ctx: Any, x: Any, target: Any, weight: Any, label_smoothing: float, reduction: str
     ) -> Any:
         xp = ctx.xp
+        if weight is not None:  # class weights follow the logits' dtype
+            weight = weight.astype(x.dtype, copy=False)
         classes = x.shape[1]
         shift = xp.max(x, axis=1, keepdims=True) if x.size else xp.zeros((x.shape[0], 1), x.dtype)
         prob, logp = _log_softmax_rows(xp, x, shift)

@@ -112,7 +112,7 @@ def conv2d(
     Example:
         >>> y = F.conv2d(nettrain.randn(1, 3, 8, 8), nettrain.randn(4, 3, 3, 3), padding=1)
         >>> y.shape
-        nettrain.Size([1, 4, 8, 8])
+        (1, 4, 8, 8)
     """
     if input.dim() == 3:
         out = conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups)

@@ -84,7 +84,7 @@ def max_pool2d(
 
     Example:
         >>> F.max_pool2d(nettrain.randn(1, 1, 4, 4), 2).shape
-        nettrain.Size([1, 1, 2, 2])
+        (1, 1, 2, 2)
     """
     _check_input("max_pool2d", input)
     if input.dim() == 3:

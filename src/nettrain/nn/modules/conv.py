@@ -141,7 +141,7 @@ class Conv1d(_ConvNd):
 
     Example:
         >>> Conv1d(2, 4, 3, padding="same")(nettrain.randn(1, 2, 10)).shape
-        nettrain.Size([1, 4, 10])
+        (1, 4, 10)
     """
 
     _dims = 1
@@ -187,7 +187,7 @@ class Conv2d(_ConvNd):
 
     Example:
         >>> Conv2d(1, 8, 3)(nettrain.randn(64, 1, 28, 28)).shape
-        nettrain.Size([64, 8, 26, 26])
+        (64, 8, 26, 26)
     """
 
     def __init__(

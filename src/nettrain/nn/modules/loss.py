@@ -59,7 +59,7 @@ class CrossEntropyLoss(_WeightedLoss):
     Example:
         >>> loss = CrossEntropyLoss(label_smoothing=0.1)
         >>> loss(nettrain.randn(4, 3), nettrain.tensor([0, 2, 1, 0])).shape
-        nettrain.Size([])
+        ()
     """
 
     def __init__(

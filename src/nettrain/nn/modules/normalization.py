@@ -128,7 +128,7 @@ class BatchNorm1d(_BatchNorm):
     Example:
         >>> bn = BatchNorm1d(3)
         >>> bn(nettrain.randn(8, 3)).shape
-        nettrain.Size([8, 3])
+        (8, 3)
     """
 
     _ranks = (2, 3)

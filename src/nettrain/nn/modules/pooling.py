@@ -16,7 +16,7 @@ class MaxPool2d(Module):
 
     Example:
         >>> MaxPool2d(2)(nettrain.randn(1, 3, 8, 8)).shape
-        nettrain.Size([1, 3, 4, 4])
+        (1, 3, 4, 4)
     """
 
     def __init__(
