@@ -1,0 +1,106 @@
+"""``nettrain validate``, ``nettrain list`` and ``nettrain eval``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from training._configs import SPIRALS, make, write
+
+from .conftest import CONFIGS
+
+
+def test_validate_prints_model_parameter_count_and_resolved_config(cli):
+    result = cli.expect(0, "validate", CONFIGS / "linear.yaml", "--set", "optimizer.lr=0.5")
+    out = result.stdout
+    assert "Linear(in_features=4, out_features=2, bias=True)" in out
+    assert "parameters" in out and "10" in out
+    assert "lr: 0.5" in out and "valid" in out
+
+
+def test_validate_json(cli):
+    info = json.loads(cli.expect(0, "validate", CONFIGS / "linear.yaml", "--json").stdout)
+    assert info["valid"] is True and info["parameters"] == 10
+    assert info["output_shape"] == [3, 2] and info["samples"] == {"train": 3}
+
+
+def test_validate_catches_sizes_that_do_not_chain(cli, tmp_path):
+    data = make(SPIRALS)
+    data["model"]["layers"][3]["in_features"] = 7
+    result = cli.expect(2, "validate", write(data, tmp_path / "c.yaml"))
+    assert "model.layers.3 (Linear 7->2) got input of shape (16, 16)" in result.stderr
+
+
+def test_validate_reports_typos_with_location(cli, tmp_path):
+    data = make(SPIRALS)
+    data["model"]["layers"][0]["out_featurs"] = data["model"]["layers"][0].pop("out_features")
+    result = cli.expect(2, "validate", write(data, tmp_path / "c.yaml"))
+    assert "model.layers[0].out_featurs" in result.stderr or "out_featurs" in result.stderr
+    assert "out_features" in result.stderr
+
+
+def test_list_shows_every_kind_with_arguments(cli):
+    out = cli.expect(0, "list").stdout
+    for text in (
+        "modules",
+        "losses",
+        "optimizers",
+        "schedulers",
+        "datasets",
+        "Linear",
+        "in_features",
+        "CrossEntropyLoss",
+        "SGD",
+        "StepLR",
+        "spirals",
+    ):
+        assert text in out, text
+
+
+def test_list_json(cli):
+    found = json.loads(cli.expect(0, "list", "--json").stdout)
+    assert set(found) == {"modules", "losses", "optimizers", "schedulers", "datasets"}
+    linear = {a["name"]: a for a in found["modules"]["Linear"]}
+    assert linear["in_features"]["required"] is True
+    assert linear["bias"] == {
+        "name": "bias",
+        "required": False,
+        "default": True,
+        "type": linear["bias"]["type"],
+    }
+    assert "params" not in {a["name"] for a in found["optimizers"]["SGD"]}
+    only = json.loads(cli.expect(0, "list", "losses", "--json").stdout)
+    assert list(only) == ["losses"]
+    cli.expect(2, "list", "widgets")
+
+
+@pytest.fixture
+def run_dir(cli, tmp_path):
+    config = write(make(SPIRALS, train={"epochs": 2}), tmp_path / "s.yaml")
+    out = cli.expect(0, "train", config, "--runs-dir", tmp_path / "runs", "-q").stdout
+    return config, Path(out.strip())
+
+
+def test_eval_a_run_directory_uses_its_best_checkpoint(cli, run_dir):
+    config, run = run_dir
+    scores = json.loads(cli.expect(0, "eval", run, "--json").stdout)
+    assert scores["checkpoint"].endswith("best.safetensors")
+    summary = json.loads((run / "summary.json").read_text())
+    best = json.loads(
+        cli.expect(
+            0, "eval", run, "--checkpoint", run / "checkpoints" / "last.safetensors", "--json"
+        ).stdout
+    )
+    assert best["metrics"]["loss"] == pytest.approx(summary["metrics"]["val"]["loss"], rel=1e-6)
+    assert scores["samples"] == 30 and scores["split"] == "val"
+    table = cli.expect(0, "eval", config, "--checkpoint", run, "--split", "train").stdout
+    assert "accuracy" in table and "train" in table
+
+
+def test_eval_errors(cli, run_dir):
+    config, run = run_dir
+    cli.expect(2, "eval", config)  # a config has no checkpoint of its own
+    assert "no 'test' split" in cli.expect(2, "eval", run, "--split", "test").stderr
+    cli.expect(2, "eval", run.parent / "missing")
