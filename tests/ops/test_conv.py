@@ -108,6 +108,8 @@ def test_channel_mismatch_names_both_shapes() -> None:
         ({"padding": "same", "stride": 2}, ValueError, "strided"),
         ({"padding": "full"}, ValueError, "Invalid padding string"),
         ({"groups": 3}, ValueError, "groups"),
+        ({"stride": 0}, ValueError, "non-positive stride"),
+        ({"dilation": (1, 0)}, ValueError, "non-positive dilation"),
     ],
 )
 def test_bad_arguments(kwargs: dict, error: type, pattern: str) -> None:

@@ -23,6 +23,12 @@ def _ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     return values
 
 
+def _positive(values: tuple[int, ...], name: str) -> tuple[int, ...]:
+    if min(values) < 1:
+        raise ValueError(f"non-positive {name} is not supported, got {name}={values}")
+    return values
+
+
 def _shape(t: Tensor) -> tuple[int, ...]:
     return tuple(t.shape)
 
@@ -119,8 +125,8 @@ def conv2d(
         return out.squeeze(0)
     _check_conv("conv2d", input, weight, bias, groups, 2)
     kernel = (weight.shape[2], weight.shape[3])
-    stride = _ntuple(stride, 2, "stride")
-    dilation = _ntuple(dilation, 2, "dilation")
+    stride = _positive(_ntuple(stride, 2, "stride"), "stride")
+    dilation = _positive(_ntuple(dilation, 2, "dilation"), "dilation")
     pads = _pads(padding, kernel, stride, dilation)
     size = [
         conv_ops.out_size(
@@ -191,8 +197,8 @@ def conv_transpose2d(
             f"conv_transpose2d: weight of size {list(weight.shape)} expects input with "
             f"{weight.shape[0]} channels, got input of shape {_shape(input)}"
         )
-    stride = _ntuple(stride, 2, "stride")
-    dilation = _ntuple(dilation, 2, "dilation")
+    stride = _positive(_ntuple(stride, 2, "stride"), "stride")
+    dilation = _positive(_ntuple(dilation, 2, "dilation"), "dilation")
     ph, pw = _ntuple(padding, 2, "padding")
     extra = _ntuple(output_padding, 2, "output_padding")
     for e, s, d in zip(extra, stride, dilation):

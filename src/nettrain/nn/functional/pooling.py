@@ -48,6 +48,9 @@ def _geometry(
     stride = kernel if stride is None or stride == [] else _ntuple(stride, 2, "stride")
     pad = _ntuple(padding, 2, "padding")
     dilation = _ntuple(dilation, 2, "dilation")
+    for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if min(values) < 1:
+            raise ValueError(f"{name} must be positive, got {name}={values}")
     for p, k, d in zip(pad, kernel, dilation):
         if p > (d * (k - 1) + 1) // 2:
             raise ValueError(
