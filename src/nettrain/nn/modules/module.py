@@ -713,6 +713,8 @@ class Module:
             result = backward_hook.setup_output_hook(result)
         return result
 
+    _call_impl = __call__
+
     # -- repr -------------------------------------------------------------------
 
     def _get_name(self) -> str:
