@@ -197,3 +197,27 @@ def test_one_cycle_needs_momentum_and_a_length() -> None:
 def test_scheduler_needs_an_optimizer() -> None:
     with pytest.raises(TypeError, match="list is not an Optimizer"):
         lr_scheduler.ExponentialLR([], gamma=0.5)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "LinearLR",
+        "OneCycleLR",
+        "LambdaLR",
+        "ReduceLROnPlateau",
+        "SequentialLR",
+    ],
+)
+def test_signature_matches_torch(name: str) -> None:
+    import inspect
+
+    ours = inspect.signature(getattr(lr_scheduler, name)).parameters
+    theirs = inspect.signature(getattr(torch.optim.lr_scheduler, name)).parameters
+    assert list(ours) == list(theirs)
+    for key, param in theirs.items():
+        assert ours[key].default == param.default, key

@@ -199,3 +199,16 @@ def test_repr_lists_groups_like_torch() -> None:
 
 def test_base_class_is_exported() -> None:
     assert issubclass(AdamW, Optimizer) and issubclass(AdamW, Adam)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_signature_matches_torch(name: str) -> None:
+    import inspect
+
+    from nettrain import optim
+
+    ours = inspect.signature(getattr(optim, name)).parameters
+    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    assert list(ours) == list(theirs)
+    for key, param in theirs.items():
+        assert (ours[key].kind, ours[key].default) == (param.kind, param.default), key
