@@ -9,6 +9,10 @@ import pytest
 
 import nettrain as nt
 
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:divide by zero:RuntimeWarning", "ignore:invalid value:RuntimeWarning"
+)
+
 DTYPES = ["float16", "float32", "float64", "int32", "int64", "uint8", "bool"]
 
 

@@ -303,8 +303,12 @@ def randint(
     requires_grad: bool = False,
 ) -> Tensor:
     """Integers in [low, high) (int64 unless ``dtype`` says otherwise)."""
+    if isinstance(high, (tuple, list)):  # randint(high, size), PyTorch's short form
+        high, size = None, high
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     np_dtype = dtypes.numpy_dtype(dtype or dtypes.int64)
     values = _generator_for(generator).integers(low, high, tuple(size)).astype(np_dtype)
     return _from_host(values, device, requires_grad)
