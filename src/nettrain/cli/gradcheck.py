@@ -16,6 +16,7 @@ def gradcheck(
         typer.Argument(
             help="Check this config's model and loss on a small batch of its data, parameter "
             "by parameter. Without it: every registered op, layer and loss.",
+            metavar="CONFIG",
             show_default=False,
         ),
     ] = None,

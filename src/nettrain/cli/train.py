@@ -11,23 +11,33 @@ from nettrain.cli.console import DebugOption, TrainProgress, stdout, summary_tab
 SetOption = typer.Option(
     "--set",
     help="Override a config key, value parsed as YAML: --set optimizer.lr=0.01 (repeatable).",
+    metavar="KEY=VALUE",
     show_default=False,
 )
 
 
 def train(
-    config: Annotated[Path, typer.Argument(help="The YAML config file.", show_default=False)],
+    config: Annotated[
+        Path, typer.Argument(help="The YAML config file.", metavar="CONFIG", show_default=False)
+    ],
     device: Annotated[
-        str | None, typer.Option(help="cpu, cuda, cuda:N or auto (default: the config's).")
+        str | None,
+        typer.Option(help="cpu, cuda, cuda:N or auto (default: the config's).", metavar="DEVICE"),
     ] = None,
     overrides: Annotated[list[str] | None, SetOption] = None,
-    runs_dir: Annotated[Path, typer.Option(help="Where run directories go.")] = Path("runs"),
-    name: Annotated[str | None, typer.Option(help="Run name (default: the config's).")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="Where run directories go.", metavar="DIR")] = Path(
+        "runs"
+    ),
+    name: Annotated[
+        str | None, typer.Option(help="Run name (default: the config's).", metavar="NAME")
+    ] = None,
     resume: Annotated[
         Path | None,
         typer.Option(help="Continue a run: its directory or a checkpoint file.", metavar="PATH"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the config's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed (default: the config's).", metavar="N")
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress; print only the run directory.")
     ] = False,

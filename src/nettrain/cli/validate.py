@@ -11,7 +11,9 @@ from nettrain.cli.train import SetOption
 
 
 def validate(
-    config: Annotated[Path, typer.Argument(help="The YAML config file.", show_default=False)],
+    config: Annotated[
+        Path, typer.Argument(help="The YAML config file.", metavar="CONFIG", show_default=False)
+    ],
     overrides: Annotated[list[str] | None, SetOption] = None,
     device: Annotated[str | None, typer.Option(help="cpu, cuda, cuda:N or auto.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,

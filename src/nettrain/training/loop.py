@@ -253,11 +253,14 @@ def evaluate(
     Example:
         >>> evaluate(load_config("configs/digits_mlp.yaml", []), "runs/digits_mlp/x", "val")
     """
-    components = build_components(resolved, device, seed)
-    path = None
+    path = saved = None
     if checkpoint is not None:
         path = find_checkpoint(checkpoint)
         saved = load_checkpoint(path)
+        if seed is None:  # the seed the run used decides its train/val split
+            seed = saved.meta.get("seed")
+    components = build_components(resolved, device, seed)
+    if saved is not None:
         restore_model(components.model, saved.model, path)
     dataset = getattr(components.splits, split, None) if split in ("train", "val", "test") else None
     if dataset is None:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import nettrain
 from nettrain.training import loop
 from nettrain.training.checkpoint import encode_checkpoint, load_checkpoint, restore_model
 from nettrain.training.guards import InterruptFlag, ShapeGuard, loss_call
@@ -202,7 +203,7 @@ class TrainingSession:
                 self.partial = _accumulator_state(accumulator)
                 self.last_metrics = {"train": accumulator.result()}
                 return False
-            self._rng_snapshot = loop.capture_rng()
+            self._rng_snapshot = nettrain.get_rng_state()  # cheap: the stream steps use
             value, out, y = self._step(x, y)
             accumulator.update(value, out, y)
             window.update(value, out, y)
@@ -381,7 +382,7 @@ class TrainingSession:
         checkpoint = None
         if consistent:
             if self._phase == "forward" and self._rng_snapshot is not None:
-                loop.restore_rng(self._rng_snapshot)
+                nettrain.set_rng_state(self._rng_snapshot)
             self._phase = "idle"
             checkpoint = self._write(self._encode(), "interrupted")
         command = f"nettrain train {self.resolved.path} --resume {self.run_dir}"
