@@ -218,3 +218,12 @@ def test_pickle_file_is_a_checkpoint_error(tmp_path: Path) -> None:
 def test_missing_file_is_a_checkpoint_error(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="nothing.safetensors.*does not exist"):
         nt.load(tmp_path / "nothing.safetensors")
+
+
+def test_bfloat16_file_from_torch_is_a_clear_checkpoint_error(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    path = tmp_path / "bf16.safetensors"
+    safetensors_torch.save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(path))
+    with pytest.raises(CheckpointError, match="'w' has dtype 'BF16'.*convert it to float32"):
+        nt.load(path)

@@ -24,6 +24,7 @@ from nettrain.errors import CheckpointError
 from nettrain.tensor import Tensor
 
 _TREE_KEY = "nettrain.tree"
+_NUMPY_DTYPES = {"BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64", "F16", "F32", "F64"}
 
 PathLike = str | os.PathLike
 
@@ -175,6 +176,14 @@ def _parse(data: bytes, name: str) -> tuple[dict[str, np.ndarray], dict[str, str
         raise bad(f"header is not JSON ({err})") from err
     if not isinstance(header, dict):
         raise bad("header is not a JSON object")
+    for key, info in header.items():
+        dtype = info.get("dtype") if isinstance(info, dict) else None
+        if key != "__metadata__" and dtype not in _NUMPY_DTYPES:
+            raise CheckpointError(
+                f"{name!r}: tensor {key!r} has dtype {dtype!r}, which nettrain cannot hold "
+                f"(supported: {', '.join(sorted(_NUMPY_DTYPES))}); convert it to float32 "
+                "before saving"
+            )
     try:
         arrays = safetensors.numpy.load(data)
     except Exception as err:  # SafetensorError and friends: any reason means unreadable

@@ -212,3 +212,10 @@ def test_signature_matches_torch(name: str) -> None:
     assert list(ours) == list(theirs)
     for key, param in theirs.items():
         assert (ours[key].kind, ours[key].default) == (param.kind, param.default), key
+
+
+def test_named_parameters_are_accepted_and_names_kept() -> None:
+    a, b = _param(), _param()
+    opt = SGD([("layer.weight", a), ("layer.bias", b)], lr=0.1)
+    assert opt.param_groups[0]["params"] == [a, b]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["layer.weight", "layer.bias"]

@@ -30,7 +30,7 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
 def _typename(value: Any) -> str:
@@ -112,6 +112,11 @@ class Optimizer:
             )
         else:
             param_group["params"] = list(params)
+        named = param_group["params"]
+        if named and all(isinstance(p, tuple) and len(p) == 2 for p in named):
+            # model.named_parameters(), as newer PyTorch accepts: keep the names in the group
+            param_group["param_names"] = [name for name, _ in named]
+            param_group["params"] = [p for _, p in named]
         for param in param_group["params"]:
             if not isinstance(param, Tensor):
                 raise TypeError(
