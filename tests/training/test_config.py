@@ -113,6 +113,12 @@ def test_schema_errors(data, path, words):
     assert words in issue.message
 
 
+@pytest.mark.parametrize("name", ["../escape", "/abs", "a/b", ".hidden", "x..y"])
+def test_run_names_cannot_leave_the_runs_directory(name):
+    issue = _one(_config(name=name))
+    assert issue.key_path == "name" and "invalid run name" in issue.message
+
+
 @pytest.mark.parametrize("device", ["cpu", "cuda", "cuda:1", "auto"])
 def test_devices(device):
     assert validate_data(_config(device=device)).config.device == device
@@ -329,6 +335,8 @@ def test_all_problems_of_a_file_are_reported_at_once_with_positions(tmp_path):
     assert found["model.layers[0].out_featurs"].hint == "did you mean 'out_features'?"
     assert found["model.layers[1].type"].hint.startswith("did you mean 'Softmax'")
     assert found["train.epochz"].hint == "did you mean 'epochs'?"
+    positions = [(issue.line, issue.column) for issue in info.value.issues]
+    assert positions == sorted(positions)  # reported in file order
     text = str(info.value)
     assert text.startswith("6 problems in the config:")
     assert f"{path}:5:" in text and "model.layers[0].out_featurs" in text

@@ -182,6 +182,11 @@ def test_every_optimizer_and_scheduler_is_registered():
     assert OPTIMIZERS.get("SGD") is optim.SGD
 
 
+def test_private_arguments_are_hidden():
+    names = [arg.name for arg in MODULES.arguments("Embedding")]
+    assert "num_embeddings" in names and not any(n.startswith("_") for n in names)
+
+
 def test_builder_supplied_arguments_are_hidden():
     assert "params" not in OPTIMIZERS.signature("SGD").parameters
     assert "lr" in OPTIMIZERS.signature("SGD").parameters

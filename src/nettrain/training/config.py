@@ -158,9 +158,10 @@ def validate_data(
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
         checker.pydantic(exc)
+    checker.check_name(data.get("name"))
     checker.check_specs(data)
     if checker.issues or config is None:
-        raise ConfigError(checker.issues)
+        raise ConfigError(checker.sorted_issues())
     return ResolvedConfig(
         config=config,
         raw=copy.deepcopy(data),
@@ -194,6 +195,28 @@ class _Checker:
             probe = _parent(probe)
         line, column = self.marks.get(probe, (None, None))
         self.issues.append(ConfigIssue(path, message, self.file, line, column, hint))
+
+    def sorted_issues(self) -> list[ConfigIssue]:
+        """Issues in file order (overrides and unlocated ones last), as a reader scans."""
+
+        def key(issue: ConfigIssue) -> tuple[int, int, int]:
+            if issue.line is None:
+                return (1, 0, 0)
+            return (0, issue.line, issue.column or 0)
+
+        return sorted(self.issues, key=key)
+
+    def check_name(self, name: Any) -> None:
+        """The run name becomes a directory: it must stay inside the runs directory."""
+        if not isinstance(name, str) or not name:
+            return  # the schema reports missing or non-string names
+        from nettrain.training.runs import validate_run_name
+
+        try:
+            validate_run_name(name)
+        except ConfigError as exc:
+            for issue in exc.issues:
+                self.add("name", issue.message, issue.hint)
 
     def pydantic(self, exc: ValidationError) -> None:
         for error in exc.errors():

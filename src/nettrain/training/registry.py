@@ -126,6 +126,8 @@ class Registry:
         for param in self.signature(name).parameters.values():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
+            if param.name.startswith("_"):  # private (Embedding's _weight): not for configs
+                continue
             required = param.default is _EMPTY
             args.append(Arg(param.name, required, param.default, _annotation_text(param)))
         return args

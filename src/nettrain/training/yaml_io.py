@@ -175,7 +175,7 @@ class _Walker:
         self.stack.discard(id(node))
 
     def _mapping(self, node: MappingNode, path: str) -> None:
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _STD + "merge":  # `<<: *defaults`: merged keys may be overridden
                 self.walk(value_node, path)
@@ -188,16 +188,18 @@ class _Walker:
                 continue
             key = key_node.value
             child = f"{path}.{key}" if path else key
-            line, _ = _pos(key_node)
+            line, column = _pos(key_node)
             if key in seen:
+                first = f"line {seen[key][0]}, column {seen[key][1]}"
                 self.issue(
                     child,
                     key_node,
-                    f"duplicate key '{key}' (first at line {seen[key]}, again at line {line})",
+                    f"duplicate key '{key}' (first at {first}; again at line {line}, "
+                    f"column {column})",
                     "YAML keeps only the last one; remove one of them",
                 )
             else:
-                seen[key] = line
+                seen[key] = (line, column)
                 self.marks[child] = _pos(key_node)
             self.walk(value_node, child)
 
