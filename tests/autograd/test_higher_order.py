@@ -8,6 +8,7 @@ import pytest
 
 import nettrain as nt
 from nettrain.autograd import gradgradcheck
+from nettrain.ops import Op
 
 CASES = {
     "mul": (lambda a, b: a * b, [(2, 3), (3,)]),
@@ -29,6 +30,8 @@ CASES = {
     "amax": (lambda a: (a * a).amax(1), [(2, 3)]),
     "var": (lambda a: a.var(1), [(2, 4)]),
     "std": (lambda a: a.std(), [(2, 3)]),
+    "prod_dim": (lambda a: a.prod(1), [(2, 3)]),
+    "prod_all": (lambda a: a.prod(), [(2, 2)]),
     "std_dim": (lambda a: a.std(0, keepdim=True), [(2, 3)]),
     "exp_0d": (lambda a: a.exp() * a.tanh().sigmoid().sqrt(), [()]),
     "logsumexp": (lambda a: a.logsumexp(1), [(2, 3)]),
@@ -87,8 +90,30 @@ def test_grad_without_create_graph_is_constant() -> None:
     assert not g.requires_grad
 
 
+class Cube(Op):
+    """An op whose backward is array-only, so it opts out of double backward."""
+
+    supports_double_backward = False
+
+    @staticmethod
+    def forward(ctx, x):  # noqa: ANN001, ANN205
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):  # noqa: ANN001, ANN205
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x**2
+
+
 def test_op_without_double_backward_names_itself() -> None:
     x = nt.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (g,) = nt.autograd.grad(x.prod(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="ProdBackward0 does not support double backward"):
+    (g,) = nt.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert g.tolist() == [3.0, 12.0, 27.0]
+    with pytest.raises(RuntimeError, match="CubeBackward0 does not support double backward"):
         g.sum().backward()
+
+
+def test_prod_double_backward_with_zeros() -> None:
+    x = nt.tensor([[0.0, 2.0, 3.0], [1.0, 0.0, 0.0]], dtype=nt.float64, requires_grad=True)
+    assert gradgradcheck(lambda a: a.prod(1), (x,))

@@ -202,11 +202,10 @@ class LogSumExp(Op):
 class Prod(Op):
     """d prod(x) = g * product of the other elements (exact with zeros)."""
 
-    supports_double_backward = False
-
     @staticmethod
     def forward(ctx: Any, x: Any, axis: int | None, keepdim: bool) -> Any:
         xp = ctx.xp
+        ctx.save_for_backward(x)
         ctx.flat = axis is None
         if axis is None:
             ctx.full_shape = x.shape
@@ -214,7 +213,6 @@ class Prod(Op):
             axis = 0
         ctx.axis, ctx.shape = axis, x.shape
         ctx.kept = kept_shape(x.shape, (axis,))
-        ctx.save_for_backward(x)
         out = xp.prod(x, axis=axis, keepdims=keepdim and not ctx.flat)
         if ctx.flat and keepdim:
             out = out.reshape((1,) * len(ctx.full_shape))
@@ -224,14 +222,35 @@ class Prod(Op):
     def backward(ctx: Any, grad: Any) -> Any:
         xp = ctx.xp
         (x,) = ctx.saved_tensors
+        x = x.reshape(ctx.shape)
         axis = ctx.axis
-        ones = xp.ones_like(xp.take(x, [0], axis=axis))
-        before = xp.cumprod(xp.concatenate([ones, x], axis=axis), axis=axis)
-        before = xp.take(before, range(x.shape[axis]), axis=axis)
-        flipped = xp.flip(x, axis=axis)
-        after = xp.cumprod(xp.concatenate([ones, flipped], axis=axis), axis=axis)
-        after = xp.flip(xp.take(after, range(x.shape[axis]), axis=axis), axis=axis)
-        result = _expand_back(grad, ctx) * before * after
+        if ctx._graph:
+            others = _products_of_others(xp, x, axis)
+        else:
+            ones = xp.ones_like(xp.take(x, [0], axis=axis))
+            before = xp.cumprod(xp.concatenate([ones, x], axis=axis), axis=axis)
+            before = xp.take(before, range(x.shape[axis]), axis=axis)
+            flipped = xp.flip(x, axis=axis)
+            after = xp.cumprod(xp.concatenate([ones, flipped], axis=axis), axis=axis)
+            after = xp.flip(xp.take(after, range(x.shape[axis]), axis=axis), axis=axis)
+            others = before * after
+        result = _expand_back(grad, ctx) * others
         if ctx.flat:
             result = result.reshape(ctx.full_shape)
         return result, None, None
+
+
+def _products_of_others(xp: Any, x: Any, axis: int) -> Any:
+    """For each element, the product of the others along ``axis``, from differentiable ops.
+
+    Used by double backward: an (n, n) table per position holds x with its own entry
+    replaced by 1, and Prod reduces it (O(n^2) memory, only when create_graph=True).
+    """
+    from nettrain.backend import get_array_module
+
+    n, last = x.shape[axis], x.ndim - 1
+    moved = xp.swapaxes(x, axis, last)
+    rows = xp.broadcast_to(xp.expand_dims(moved, last), (*moved.shape[:-1], n, n))
+    eye = get_array_module(x._data).eye(n, dtype=bool)
+    others = Prod.apply(xp.where(eye, 1.0, rows), last + 1, False)
+    return xp.swapaxes(others, axis, last)
