@@ -137,3 +137,15 @@ def test_errors() -> None:
         F.avg_pool2d(nt.randn(1, 1, 4, 4), 2, stride=0)
     with pytest.raises(ShapeError, match="too small"):
         F.avg_pool2d(nt.randn(1, 1, 2, 2), 3)
+
+
+def test_nan_propagates_with_torch_index() -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6))
+    x[0, 0, 1, 1] = x[0, 0, 0, 1] = x[0, 1, 4, 4] = np.nan
+    values, indices = F.max_pool2d(nt.tensor(x), 3, 2, 1, return_indices=True)
+    ref_values, ref_indices = torch.nn.functional.max_pool2d(
+        torch.tensor(x), 3, 2, 1, return_indices=True
+    )
+    np.testing.assert_array_equal(values.numpy(), ref_values.numpy())  # NaN where torch has NaN
+    np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())

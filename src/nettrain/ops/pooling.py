@@ -1,59 +1,69 @@
-"""2-D max and average pooling on strided window views (a reshape when windows tile).
+"""2-D max and average pooling as a loop over the kH*kW kernel offsets.
 
-When ``stride == kernel_size`` with no padding or dilation the windows tile the input, so
-a reshape to ``(N, C, Ho, kH, Wo, kW)`` is the whole window view, and backward is a
-broadcast back through the same reshape. Otherwise windows come from ``as_strided`` and
-backward adds one strided slice per kernel offset (kH*kW slices, never per position).
+Offset (i, j) of every window reads one strided slice of the padded input, so pooling is
+kH*kW elementwise steps over output-sized arrays (maximum, or sum), never a loop over
+positions or batch items. Backward writes each offset's share back through the same
+slice: plain assignment when windows cannot overlap, accumulation when they can.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from nettrain.ops import Op
-from nettrain.ops.conv import pad2d, scatter_windows, windows
+from nettrain.ops.conv import pad2d
 
 Pair = tuple[int, int]
 Pads = tuple[int, int, int, int]
 
 
-def _tiles(kernel: Pair, stride: Pair, pads: Pads, dilation: Pair) -> bool:
-    """True when the windows are exactly a non-overlapping tiling (reshape fast path)."""
-    return tuple(kernel) == tuple(stride) and not any(pads) and tuple(dilation) == (1, 1)
+def _offsets(geometry: tuple) -> Iterator[tuple[int, tuple[slice, ...]]]:
+    """``(i * kW + j, index)``: the slice of the padded input that offset (i, j) reads."""
+    kernel, stride, _, dilation, out, _ = geometry
+    for i in range(kernel[0]):
+        top = i * dilation[0]
+        rows = slice(top, top + stride[0] * (out[0] - 1) + 1, stride[0])
+        for j in range(kernel[1]):
+            left = j * dilation[1]
+            cols = slice(left, left + stride[1] * (out[1] - 1) + 1, stride[1])
+            yield i * kernel[1] + j, (slice(None), slice(None), rows, cols)
 
 
-def _window_matrix(xp: Any, x: Any, geometry: tuple) -> Any:
-    """All windows as ``(N, C, Ho, Wo, kH*kW)`` (one copy), padding with ``fill``."""
-    kernel, stride, pads, dilation, out, fill = geometry
-    n, c = x.shape[:2]
-    if _tiles(kernel, stride, pads, dilation):
-        crop = x[:, :, : out[0] * kernel[0], : out[1] * kernel[1]]
-        tiles = crop.reshape(n, c, out[0], kernel[0], out[1], kernel[1])
-        return tiles.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, out[0], out[1], -1)
-    view = windows(xp, pad2d(xp, x, pads, fill), kernel, stride, dilation, out)
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, out[0], out[1], -1)
+def _overlapping(geometry: tuple) -> bool:
+    """True when two windows can read the same input element."""
+    kernel, stride, _, dilation, _, _ = geometry
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
 
 
-def _unwindow(xp: Any, dwin: Any, in_shape: tuple[int, ...], geometry: tuple) -> Any:
-    """Adjoint of ``_window_matrix``: sum window gradients back into the input's shape."""
-    kernel, stride, pads, dilation, out, _ = geometry
+def _padded_shape(in_shape: tuple[int, ...], pads: Pads) -> tuple[int, ...]:
     n, c, h, w = in_shape
-    dwin = dwin.reshape(n, c, out[0], out[1], kernel[0], kernel[1])
-    if _tiles(kernel, stride, pads, dilation):
-        tiles = dwin.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, out[0] * kernel[0], -1)
-        if tiles.shape[2:] == (h, w):
-            return tiles
-        dx = xp.zeros(in_shape, dtype=dwin.dtype)
-        dx[:, :, : tiles.shape[2], : tiles.shape[3]] = tiles
+    return (n, c, h + pads[0] + pads[1], w + pads[2] + pads[3])
+
+
+def _scatter(
+    xp: Any,
+    parts: Iterator[tuple[tuple[slice, ...], Any]],
+    in_shape: tuple[int, ...],
+    geometry: tuple,
+    dtype: Any,
+) -> Any:
+    """Write each offset's gradient through its slice; crop the padding off."""
+    pads = geometry[2]
+    dx = xp.zeros(_padded_shape(in_shape, pads), dtype=dtype)
+    accumulate = _overlapping(geometry)
+    for index, part in parts:
+        if accumulate:
+            dx[index] += part
+        else:
+            dx[index] = part
+    if not any(pads):
         return dx
-    cols = dwin.transpose(0, 1, 4, 5, 2, 3)
-    padded = (n, c, h + pads[0] + pads[1], w + pads[2] + pads[3])
-    dx = scatter_windows(xp, cols, padded, stride, dilation)
-    return dx[:, :, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
+    return dx[:, :, pads[0] : pads[0] + in_shape[2], pads[2] : pads[2] + in_shape[3]]
 
 
 class MaxPool2d(Op):
-    """d max-pool = g routed to the first maximum of each window (argmax, as PyTorch)."""
+    """d max-pool = g routed to the first maximum of each window (as PyTorch; NaN wins)."""
 
     supports_double_backward = False
 
@@ -69,25 +79,41 @@ class MaxPool2d(Op):
         return_indices: bool,
     ) -> Any:
         xp = ctx.xp
-        fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        floating = x.dtype.kind == "f"
+        fill = -xp.inf if floating else xp.iinfo(x.dtype).min
         geometry = (kernel, stride, pads, dilation, out, fill)
-        win = _window_matrix(xp, x, geometry)
-        arg = xp.argmax(win, axis=-1)
-        values = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        padded = pad2d(xp, x, pads, fill)
+        best = arg = None
+        for k, index in _offsets(geometry):
+            value = padded[index]
+            if best is None:
+                best = value.copy()
+                arg = xp.zeros(best.shape, dtype=xp.int32)
+                continue
+            xp.copyto(arg, k, where=value > best)  # strict: the first maximum wins ties
+            xp.maximum(best, value, out=best)  # propagates NaN, as PyTorch
+        if floating and bool(xp.isnan(best).any()):
+            arg = _last_nan(xp, padded, geometry, arg)
         ctx.arg, ctx.geometry, ctx.in_shape = arg, geometry, x.shape
         if not return_indices:
-            return values
+            return best
         indices = _flat_indices(xp, arg, x.shape, geometry)
         ctx.mark_non_differentiable(indices)
-        return values, indices
+        return best, indices
 
     @staticmethod
     def backward(ctx: Any, grad: Any, _grad_indices: Any = None) -> Any:
-        xp = ctx.xp
-        k = ctx.geometry[0][0] * ctx.geometry[0][1]
-        onehot = ctx.arg[..., None] == xp.arange(k)
-        dwin = xp.where(onehot, grad[..., None], 0).astype(grad.dtype, copy=False)
-        return _unwindow(xp, dwin, ctx.in_shape, ctx.geometry), *(None,) * 6
+        xp, arg = ctx.xp, ctx.arg
+        parts = ((index, xp.where(arg == k, grad, 0)) for k, index in _offsets(ctx.geometry))
+        dx = _scatter(xp, parts, ctx.in_shape, ctx.geometry, grad.dtype)
+        return (dx, *(None,) * 6)
+
+
+def _last_nan(xp: Any, padded: Any, geometry: tuple, arg: Any) -> Any:
+    """Where a window holds NaN, PyTorch's index is its last NaN (rare: a second pass)."""
+    for k, index in _offsets(geometry):
+        xp.copyto(arg, k, where=xp.isnan(padded[index]))
+    return arg
 
 
 def _flat_indices(xp: Any, arg: Any, in_shape: tuple[int, ...], geometry: tuple) -> Any:
@@ -102,21 +128,22 @@ def _flat_indices(xp: Any, arg: Any, in_shape: tuple[int, ...], geometry: tuple)
 
 def _avg(xp: Any, x: Any, geometry: tuple, divisor: Any) -> Any:
     """Window sums divided by ``divisor`` (a number, or one per output position)."""
-    kernel, stride, pads, _, out, _ = geometry
-    if _tiles(kernel, stride, pads, (1, 1)):
-        total = _window_matrix(xp, x, geometry).sum(axis=-1)
-    else:
-        view = windows(xp, pad2d(xp, x, pads), kernel, stride, (1, 1), out)
-        total = view.sum(axis=(2, 3))
-    return (total / divisor).astype(x.dtype, copy=False)
+    padded = pad2d(xp, x, geometry[2])
+    total = None
+    for _, index in _offsets(geometry):
+        if total is None:
+            total = padded[index].copy()
+        else:
+            total += padded[index]
+    total /= divisor
+    return total
 
 
 def _spread(xp: Any, grad: Any, in_shape: tuple[int, ...], geometry: tuple, divisor: Any) -> Any:
     """Adjoint of ``_avg``: every window element receives ``grad / divisor``."""
     share = (grad / divisor).astype(grad.dtype, copy=False)
-    k = geometry[0][0] * geometry[0][1]
-    dwin = xp.broadcast_to(share[..., None], (*share.shape, k))
-    return xp.ascontiguousarray(_unwindow(xp, dwin, in_shape, geometry))
+    parts = ((index, share) for _, index in _offsets(geometry))
+    return xp.ascontiguousarray(_scatter(xp, parts, in_shape, geometry, grad.dtype))
 
 
 class AvgPool2d(Op):
