@@ -56,3 +56,19 @@ def test_writer_appends_jsonl_and_wide_csv(tmp_path):
     assert rows[0]["accuracy"] == ""
     for line in (tmp_path / "metrics.jsonl").read_text().splitlines():
         json.loads(line)
+
+
+def test_prune_after_drops_records_newer_than_a_checkpoint(tmp_path):
+    from nettrain.training.metrics import prune_after
+
+    with MetricsWriter(tmp_path, ["loss"]) as writer:
+        for step in (2, 4, 6, 8):
+            writer.write({"event": "step", "epoch": 1 + step // 5, "step": step, "loss": 1.0})
+        writer.write({"event": "epoch", "split": "train", "epoch": 1, "step": 4, "loss": 1.0})
+        writer.write({"event": "epoch", "split": "train", "epoch": 2, "step": 8, "loss": 1.0})
+    assert prune_after(tmp_path, step=4, epoch=1) == 3
+    records = read_jsonl(tmp_path / "metrics.jsonl")
+    assert [(r["event"], r["step"]) for r in records] == [("step", 2), ("step", 4), ("epoch", 4)]
+    with open(tmp_path / "metrics.csv", newline="") as handle:
+        assert [row["step"] for row in csv.DictReader(handle)] == ["2", "4", "4"]
+    assert prune_after(tmp_path, step=4, epoch=1) == 0

@@ -94,3 +94,14 @@ def test_resume_from_a_corrupt_checkpoint(tmp_path):
     bad.write_bytes(b"\x00" * 3)
     with pytest.raises(CheckpointError, match="truncated"):
         fit(resolve(SPIRALS, tmp_path), runs_dir=tmp_path, resume=bad)
+
+
+def test_resume_from_an_older_checkpoint_does_not_log_steps_twice(tmp_path):
+    from nettrain.training.metrics import read_jsonl
+
+    resolved = resolve(make(SPIRALS, train={"epochs": 2, "log_every_steps": 1}), tmp_path)
+    run = fit(resolved, runs_dir=tmp_path).run_dir
+    epoch_one = run / "checkpoints" / "epoch-0001.safetensors"  # as if epoch 2 crashed
+    fit(resolved, runs_dir=tmp_path, resume=epoch_one)
+    steps = [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["event"] == "step"]
+    assert steps == list(range(1, 13))

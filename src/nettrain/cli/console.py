@@ -173,8 +173,9 @@ def summary_table(result: Any) -> Table:
     for split, values in result.metrics.items():
         rows += [(f"{split} {name}", value) for name, value in values.items()]
     if result.best_val_loss is not None:
-        rows.append(("best loss", result.best_val_loss))
-    rows.append(("wall time (s)", round(result.wall_time_s, 2)))
+        split = "val" if "val" in result.metrics else "train"
+        rows.append((f"best {split} loss", result.best_val_loss))
+    rows.append(("wall time (s)", f"{result.wall_time_s:.2f}"))
     for label, path in result.checkpoints.items():
         rows.append((f"checkpoint ({label})", path))
     return key_value_table("nettrain run summary", rows)

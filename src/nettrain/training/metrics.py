@@ -8,6 +8,7 @@ holds the same records in wide form (one column per field), for spreadsheets and
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -136,3 +137,38 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """All records of a ``metrics.jsonl`` file, in order."""
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def prune_after(run_dir: str | os.PathLike[str], step: int, epoch: int) -> int:
+    """Drop records written after a checkpoint (step > ``step`` or epoch > ``epoch``).
+
+    A run resumed from a checkpoint older than its last log lines (a crash, a kill -9)
+    would otherwise log those steps twice. Both files are rewritten atomically; returns the
+    number of records dropped.
+    """
+    from nettrain.training.runs import atomic_write_text
+
+    jsonl_path = Path(run_dir) / "metrics.jsonl"
+    if not jsonl_path.is_file():
+        return 0
+    records = read_jsonl(jsonl_path)
+    kept = [
+        r
+        for r in records
+        if not (r.get("event") == "step" and int(r.get("step", 0)) > step)
+        and not (r.get("event") == "epoch" and int(r.get("epoch", 0)) > epoch)
+    ]
+    if len(kept) == len(records):
+        return 0
+    atomic_write_text(jsonl_path, "".join(json.dumps(r) + "\n" for r in kept))
+    csv_path = Path(run_dir) / "metrics.csv"
+    if csv_path.is_file():
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            columns = next(csv.reader(handle), None) or []
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for record in kept:
+            writer.writerow({k: _csv_value(record.get(k)) for k in columns})
+        atomic_write_text(csv_path, buffer.getvalue())
+    return len(records) - len(kept)

@@ -15,7 +15,7 @@ import nettrain
 from nettrain.training import loop
 from nettrain.training.checkpoint import encode_checkpoint, load_checkpoint, restore_model
 from nettrain.training.guards import InterruptFlag, ShapeGuard, loss_call
-from nettrain.training.metrics import MetricAccumulator, MetricsWriter
+from nettrain.training.metrics import MetricAccumulator, MetricsWriter, prune_after
 from nettrain.training.runs import (
     CHECKPOINTS,
     atomic_write_bytes,
@@ -137,6 +137,8 @@ class TrainingSession:
         self.run_dir = existing or create_run_dir(self.runs_dir, self.name)
         (self.run_dir / CHECKPOINTS).mkdir(exist_ok=True)
         write_config(self.run_dir, self.resolved.raw)
+        if existing is not None:
+            prune_after(self.run_dir, self.step, self.epoch)
         self.writer = MetricsWriter(self.run_dir, self.metric_names)
 
     def _loader(self, epoch: int) -> Any:
