@@ -224,6 +224,7 @@ def evaluate_split(
     import nettrain
 
     model = components.model
+    own_guard = guard is None
     guard = guard or ShapeGuard(model)
     task = getattr(components.splits, "task", "classification")
     accumulator = MetricAccumulator(task, metrics)
@@ -238,6 +239,8 @@ def evaluate_split(
                 accumulator.update(float(loss.item()), out, y)
     finally:
         model.train(was_training)
+        if own_guard:
+            guard.remove()
     return accumulator.result()
 
 
