@@ -105,3 +105,11 @@ def test_resume_from_an_older_checkpoint_does_not_log_steps_twice(tmp_path):
     fit(resolved, runs_dir=tmp_path, resume=epoch_one)
     steps = [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["event"] == "step"]
     assert steps == list(range(1, 13))
+
+
+def test_resume_with_another_optimizer_is_a_checkpoint_error(tmp_path):
+    first = fit(resolve(make(SPIRALS, train={"epochs": 1}), tmp_path), runs_dir=tmp_path)
+    other = make(SPIRALS)
+    other["optimizer"] = {"type": "SGD", "lr": 0.1, "momentum": 0.9}
+    with pytest.raises(CheckpointError, match="optimizer state does not fit"):
+        fit(resolve(other, tmp_path), runs_dir=tmp_path, resume=first.run_dir)

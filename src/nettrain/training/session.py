@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import nettrain
+from nettrain.errors import CheckpointError
 from nettrain.training import loop
 from nettrain.training.checkpoint import encode_checkpoint, load_checkpoint, restore_model
 from nettrain.training.guards import InterruptFlag, ShapeGuard, loss_call
@@ -111,15 +112,28 @@ class TrainingSession:
         self._open_run_dir(saved.path if saved is not None else None)
 
     def _restore(self, saved: Any) -> None:
-        import nettrain
-
         restore_model(self.model, saved.model, saved.path)
         device = self.parts.device
-        if saved.optimizer is not None:
-            state = _to_tensors(saved.optimizer, nettrain, device)
-            self.optimizer.load_state_dict(state)
-        if self.scheduler is not None and saved.scheduler is not None:
-            self.scheduler.load_state_dict(_to_tensors(saved.scheduler, nettrain, device))
+        parts = [("optimizer", self.optimizer, saved.optimizer)]
+        parts.append(("scheduler", self.scheduler, saved.scheduler))
+        for label, target, state in parts:
+            saved_type = saved.meta.get(f"{label}_type")
+            current_type = type(target).__name__ if target is not None else None
+            if saved_type is not None and saved_type != current_type:
+                raise CheckpointError(
+                    f"{saved.path}: the run used {label} {saved_type}, this config has "
+                    f"{current_type}; its {label} state does not fit. Resume with the config "
+                    "the run used"
+                )
+            if target is None or state is None:
+                continue
+            try:
+                target.load_state_dict(_to_tensors(state, nettrain, device))
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                raise CheckpointError(
+                    f"{saved.path}: its {label} state does not fit this config's {label} "
+                    f"{type(target).__name__} ({exc}); resume with the config the run used"
+                ) from exc
         meta = saved.meta
         self.epoch = int(meta.get("epoch", 0))
         self.step = int(meta.get("step", 0))
@@ -326,6 +340,8 @@ class TrainingSession:
             "seed": self.seed,
             "device": self.parts.device,
             "config": self.resolved.raw,
+            "optimizer_type": type(self.optimizer).__name__,
+            "scheduler_type": type(self.scheduler).__name__ if self.scheduler else None,
             "config_file": _text(self.resolved.path),
             "base_dir": _text(self.resolved.base_dir),
             "rng": loop.capture_rng(),
