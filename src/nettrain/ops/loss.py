@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Any
 
+from nettrain.backend import get_array_module
 from nettrain.ops import Op
 
 _LOG_FLOOR = -100.0  # PyTorch clamps log() at -100 in binary cross-entropy
@@ -277,7 +278,8 @@ class CrossEntropy(Op):
     """Fused log-softmax + NLL (+ label smoothing) for class-index targets.
 
     loss_i = -(1-eps) w[t] logp[t] - eps/C sum_c w_c logp_c;
-    dx_i = g_i (p_i a_i - b_i), a_i = (1-eps) w[t] + eps/C sum w, b_i its one-hot part.
+    dx_i = g_i (p_i a_i - b_i), a_i = sum_c b_ic, b_i = (1-eps) w[t] onehot(t) + eps/C w.
+    Backward touches the (M, C) matrix three times: p = e / sum e, p * a, times g.
     """
 
     @staticmethod
@@ -297,35 +299,46 @@ class CrossEntropy(Op):
         rows = xp.arange(x.shape[0])
         safe, keep, row_weight = _class_weights(xp, target, weight, ignore_index, classes, x.dtype)
         shift = xp.max(x, axis=1, keepdims=True) if x.size else xp.zeros((x.shape[0], 1), x.dtype)
-        prob, logp = _log_softmax_rows(xp, x, shift)
+        z = x - shift
+        e = xp.exp(z)
+        total = xp.sum(e, axis=1, keepdims=True)
+        log_total = xp.log(total)
+        loss = row_weight * (log_total[:, 0] - z[rows, safe])
         eps = float(label_smoothing)
-        loss = -row_weight * logp[rows, safe]
         smooth_coef = None
         if eps > 0:
             smooth_coef = keep[:, None] if weight is None else keep[:, None] * weight
-            smooth = -xp.sum(logp * smooth_coef, axis=1)
+            smooth = xp.sum((log_total - z) * smooth_coef, axis=1)
             loss = loss * (1 - eps) + smooth * (eps / classes)
         denominator = row_weight.sum()
-        target_coef = xp.zeros(x.shape, dtype=x.dtype)
-        target_coef[rows, safe] = row_weight * (1 - eps)
-        if smooth_coef is not None:
-            target_coef += smooth_coef * (eps / classes)
-        ctx.prob, ctx.shift = prob, shift
-        ctx.target_coef, ctx.denominator, ctx.reduction = target_coef, denominator, reduction
+        ctx.e, ctx.total, ctx.shift, ctx.rows, ctx.safe = e, total, shift, rows, safe
+        ctx.onehot_weight = row_weight * (1 - eps)
+        ctx.smooth = None if smooth_coef is None else smooth_coef * (eps / classes)
+        ctx.denominator, ctx.reduction = denominator, reduction
         ctx.save_for_backward(x)
         return _reduce(xp, loss, reduction, denominator)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         xp = ctx.xp
-        b = ctx.target_coef
-        if ctx._graph:
+        scale = _row_scale(grad, ctx.reduction, ctx.denominator)
+        a = ctx.onehot_weight
+        if ctx.smooth is not None:
+            a = a + ctx.smooth.sum(axis=1)
+        if ctx._graph:  # differentiable: softmax rebuilt from x, dense one-hot part
             (x,) = ctx.saved_tensors
             prob, _ = _log_softmax_rows(xp, x, ctx.shift)
-        else:
-            prob = ctx.prob
-        a = b.sum(axis=1, keepdims=True)
-        dx = (prob * a - b) * _row_scale(grad, ctx.reduction, ctx.denominator)
+            b = get_array_module(ctx.e).zeros(ctx.e.shape, dtype=ctx.e.dtype)  # a constant
+            b[ctx.rows, ctx.safe] = ctx.onehot_weight
+            if ctx.smooth is not None:
+                b = b + ctx.smooth
+            return (prob * a[:, None] - b) * scale, None, None, None, None, None
+        dx = ctx.e / ctx.total
+        dx *= a[:, None]
+        dx[ctx.rows, ctx.safe] -= ctx.onehot_weight
+        if ctx.smooth is not None:
+            dx -= ctx.smooth
+        dx *= scale
         return dx, None, None, None, None, None
 
 
