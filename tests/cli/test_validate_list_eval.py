@@ -104,3 +104,27 @@ def test_eval_errors(cli, run_dir):
     cli.expect(2, "eval", config)  # a config has no checkpoint of its own
     assert "no 'test' split" in cli.expect(2, "eval", run, "--split", "test").stderr
     cli.expect(2, "eval", run.parent / "missing")
+
+
+def test_eval_accepts_a_pytorch_state_dict(cli, tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    from nettrain.training.build import build_datasets
+    from training._configs import resolve
+
+    data = make(SPIRALS)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(16, 2)
+    )
+    path = tmp_path / "torch.safetensors"
+    save_file(model.state_dict(), str(path))
+    config = write(data, tmp_path / "s.yaml")
+    scores = json.loads(cli.expect(0, "eval", config, "--checkpoint", path, "--json").stdout)
+    # the same weights in PyTorch give the same loss on the same validation samples
+    splits = build_datasets(resolve(data, tmp_path).config.data, tmp_path, data["seed"])
+    x = torch.from_numpy(splits.val.tensors[0].numpy())
+    y = torch.from_numpy(splits.val.tensors[1].numpy())
+    expected = torch.nn.functional.cross_entropy(model.eval()(x), y).item()
+    assert scores["samples"] == 30
+    assert scores["metrics"]["loss"] == pytest.approx(expected, rel=1e-5)

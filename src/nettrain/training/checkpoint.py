@@ -346,3 +346,16 @@ def restore_model(model: Any, saved: dict[str, np.ndarray], source: Any = "check
         for key, value in current.items()
     }
     model.load_state_dict(state)
+
+
+def load_weights(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Model weights from a nettrain checkpoint or a plain state dict (e.g. from PyTorch).
+
+    Returns the state dict (without the ``model.`` prefix) and the checkpoint's metadata
+    (empty for a plain file), for evaluation: optimizer state is not needed there.
+    """
+    tensors, metadata = read_safetensors(path)
+    if metadata.get("format") == FORMAT:
+        saved = load_checkpoint(path)
+        return saved.model, saved.meta
+    return tensors, {}

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from nettrain.errors import ConfigError, ConfigIssue, NettrainError
-from nettrain.training.checkpoint import load_checkpoint, restore_model
+from nettrain.training.checkpoint import load_weights, restore_model
 from nettrain.training.guards import ShapeGuard, loss_call
 from nettrain.training.metrics import MetricAccumulator
 from nettrain.training.runs import find_checkpoint
@@ -259,12 +259,12 @@ def evaluate(
     path = saved = None
     if checkpoint is not None:
         path = find_checkpoint(checkpoint)
-        saved = load_checkpoint(path)
+        saved = load_weights(path)  # a nettrain checkpoint or a plain (PyTorch) state dict
         if seed is None:  # the seed the run used decides its train/val split
-            seed = saved.meta.get("seed")
+            seed = saved[1].get("seed")
     components = build_components(resolved, device, seed)
     if saved is not None:
-        restore_model(components.model, saved.model, path)
+        restore_model(components.model, saved[0], path)
     dataset = getattr(components.splits, split, None) if split in ("train", "val", "test") else None
     if dataset is None:
         available = [s for s in ("train", "val", "test") if getattr(components.splits, s, None)]
