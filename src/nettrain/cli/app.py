@@ -63,8 +63,10 @@ class NettrainGroup(TyperGroup):
         except (Exception, KeyboardInterrupt) as exc:
             if STATE.debug:  # the traceback, then the same message and status as without
                 typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-            typer.echo(f"error: {_message(exc)}", err=True)
-            raise typer.Exit(exit_code_for(exc)) from None
+            code = exit_code_for(exc)
+            prefix = "stopped" if code == EXIT_INTERRUPTED else "error"
+            typer.echo(f"{prefix}: {_message(exc)}", err=True)
+            raise typer.Exit(code) from None
 
 
 app = typer.Typer(
