@@ -31,15 +31,19 @@ class Normalize(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, weight: Any, bias: Any, axes: tuple[int, ...], eps: float) -> Any:
         xp = ctx.xp
-        mean, var, inv = _stats(xp, x, axes, eps)
-        xhat = (x - mean) * inv
-        out = xhat
+        mean = xp.mean(x, axis=axes, keepdims=True)
+        xhat = x - mean
+        var = xp.mean(xhat * xhat, axis=axes, keepdims=True)
+        inv = 1 / xp.sqrt(var + eps)
+        xhat *= inv  # in place: xhat owns its buffer
         if weight is not None:
-            out = out * weight
-        if bias is not None:
-            out = out + bias
-        if out is xhat and ctx.needs_input_grad[0]:
-            out = xhat.copy()  # keep xhat private for backward
+            out = xhat * weight
+            if bias is not None:
+                out += bias
+        elif bias is not None:
+            out = xhat + bias
+        else:
+            out = xhat.copy() if ctx.needs_input_grad[0] else xhat  # keep xhat private
         ctx.xhat, ctx.inv, ctx.axes, ctx.eps = xhat, inv, axes, eps
         ctx.save_for_backward(x, weight)
         ctx.mark_non_differentiable(mean, var)
@@ -50,18 +54,27 @@ class Normalize(Op):
         xp = ctx.xp
         x, weight = ctx.saved_tensors
         axes = ctx.axes
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if ctx._graph:  # differentiable: rebuild xhat from x with history
             _, _, inv = _stats(xp, x, axes, ctx.eps)
             xhat = (x - xp.mean(x, axis=axes, keepdims=True)) * inv
-        else:
-            xhat, inv = ctx.xhat, ctx.inv
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = dw = None
-        if need_x:
+            dx = None
+            if need_x:
+                gh = grad if weight is None else grad * weight
+                mean_g = xp.mean(gh, axis=axes, keepdims=True)
+                mean_gx = xp.mean(gh * xhat, axis=axes, keepdims=True)
+                dx = (gh - mean_g - xhat * mean_gx) * inv
+            dw = grad * xhat if need_w else None
+            return dx, dw, (grad if need_b else None), None, None
+        xhat, inv = ctx.xhat, ctx.inv
+        dx = None
+        if need_x:  # the same formula with fewer temporaries
             gh = grad if weight is None else grad * weight
-            mean_g = xp.mean(gh, axis=axes, keepdims=True)
-            mean_gx = xp.mean(gh * xhat, axis=axes, keepdims=True)
-            dx = (gh - mean_g - xhat * mean_gx) * inv
-        if need_w:
-            dw = grad * xhat
+            product = gh * xhat
+            mean_gx = xp.mean(product, axis=axes, keepdims=True)
+            dx = gh - xp.mean(gh, axis=axes, keepdims=True)
+            xp.multiply(xhat, mean_gx, out=product)
+            dx -= product
+            dx *= inv
+        dw = grad * xhat if need_w else None
         return dx, dw, (grad if need_b else None), None, None
