@@ -89,6 +89,7 @@ def cases() -> list[Case]:
             Case(f"ce_{r}", _ce(r), [((5, 4),)]),
             Case(f"ce_weight_{r}", _ce(r, weighted=True), [((5, 4),)]),
             Case(f"ce_smooth_{r}", _ce(r, weighted=True, label_smoothing=0.2), [((5, 4),)]),
+            Case(f"ce_smooth_plain_{r}", _ce(r, label_smoothing=0.25), [((5, 4),)]),
             Case(
                 f"ce_ignore3_{r}",
                 _ce(r, True, np.array([0, 3, 1, 3, 2]), ignore_index=3, label_smoothing=0.1),

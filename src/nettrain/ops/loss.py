@@ -307,7 +307,10 @@ class CrossEntropy(Op):
         eps = float(label_smoothing)
         smooth_coef = None
         if eps > 0:
-            smooth_coef = keep[:, None] if weight is None else keep[:, None] * weight
+            if weight is None:
+                smooth_coef = xp.broadcast_to(keep[:, None], x.shape)  # (M, C): rows sum to C
+            else:
+                smooth_coef = keep[:, None] * weight
             smooth = xp.sum((log_total - z) * smooth_coef, axis=1)
             loss = loss * (1 - eps) + smooth * (eps / classes)
         denominator = row_weight.sum()
