@@ -109,3 +109,37 @@ def test_python_scalars_never_upcast_float32() -> None:
     assert (x**2.5).dtype == nt.float32 and (2.5**x).dtype == nt.float32
     assert (nt.tensor([1, 2]) * 2.5).dtype == nt.float32  # int tensor * float -> default float
     assert (nt.tensor([1, 2]) + 2).dtype == nt.int64
+
+
+MIXED = {
+    "cat_int_float": lambda L: L.cat([L.ones(1), L.tensor([1])]),
+    "cat_f32_f64": lambda L: L.cat([L.ones(1), L.ones(1, dtype=L.float64)]),
+    "stack_f64_f32": lambda L: L.stack([L.ones(1, dtype=L.float64), L.ones(1)]),
+    "where_float_scalars": lambda L: L.where(L.tensor([True, False]), 1.0, 0.0),
+    "where_int_scalars": lambda L: L.where(L.tensor([True, False]), 1, 0),
+    "where_bool_scalars": lambda L: L.where(L.tensor([True, False]), True, False),
+    "where_int_tensor_float": lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2]), 0.5),
+    "clamp_int_float_bounds": lambda L: L.tensor([-1, 4]).clamp(0.5, 2),
+    "clamp_int_int_bounds": lambda L: L.tensor([-1, 4]).clamp(0, 2),
+    "exp_int": lambda L: L.tensor([1, 2]).exp(),
+    "sqrt_int": lambda L: L.tensor([1, 4]).sqrt(),
+    "sum_bool": lambda L: L.tensor([True, True]).sum(),
+    "bool_times_float": lambda L: L.tensor([True]) * 1.5,
+    "int_pow_float": lambda L: L.tensor([2]) ** 0.5,
+    "maximum_int_float": lambda L: L.maximum(L.tensor([1, 5]), L.tensor([2.5, 1.0])),
+    "reciprocal_int": lambda L: L.reciprocal(L.tensor([2])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_dtype_results_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = MIXED[name](nt), MIXED[name](torch)
+    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", ["var", "std"])
+def test_var_std_refuse_integers(fn: str) -> None:
+    with pytest.raises(RuntimeError, match="floating point"):
+        getattr(nt.tensor([1, 2]), fn)()

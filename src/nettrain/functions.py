@@ -451,6 +451,14 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return _arg("argmin", input, dim, keepdim)
 
 
+def _check_floating(input: Tensor, fn: str) -> None:  # noqa: A002
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"{fn}(): only floating point tensors are supported, got {input.dtype}; "
+            "convert with .float() first"
+        )
+
+
 def _correction(unbiased: bool | None, correction: float | None) -> float:
     if correction is not None:
         return correction
@@ -468,6 +476,7 @@ def var(
     """Variance over ``dim`` with Bessel's correction by default."""
     if isinstance(dim, bool):  # var(x, False): PyTorch's positional ``unbiased``
         unbiased, dim = dim, None
+    _check_floating(input, "var")
     axes = reduction.normalize_dims(dim, input.ndim)
     return reduction.Var.apply(input, axes, _correction(unbiased, correction), keepdim)
 
@@ -483,6 +492,7 @@ def std(
     """Standard deviation over ``dim`` with Bessel's correction by default."""
     if isinstance(dim, bool):
         unbiased, dim = dim, None
+    _check_floating(input, "std")
     axes = reduction.normalize_dims(dim, input.ndim)
     return reduction.Std.apply(input, axes, _correction(unbiased, correction), keepdim)
 

@@ -89,6 +89,19 @@ class Repeat(Op):
         return summed.reshape(ctx.in_shape), None
 
 
+def _common_dtype(arrays: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Cast to PyTorch's promoted dtype (int64 with float32 gives float32, not float64)."""
+    first = arrays[0].dtype
+    if all(a.dtype == first for a in arrays):
+        return arrays
+    from nettrain.dtypes import result_type
+
+    target = first
+    for a in arrays[1:]:
+        target = result_type(target, a.dtype)
+    return tuple(a.astype(target, copy=False) for a in arrays)
+
+
 class Cat(Op):
     """d cat(xs, dim) = the slices of g that each input contributed."""
 
@@ -96,7 +109,7 @@ class Cat(Op):
     def forward(ctx: Any, dim: int, *arrays: Any) -> Any:
         ctx.dim = dim
         ctx.sizes = [a.shape[dim] for a in arrays]
-        return ctx.xp.concatenate(arrays, axis=dim)
+        return ctx.xp.concatenate(_common_dtype(arrays), axis=dim)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
@@ -115,7 +128,7 @@ class Stack(Op):
     @staticmethod
     def forward(ctx: Any, dim: int, *arrays: Any) -> Any:
         ctx.dim = dim
-        return ctx.xp.stack(arrays, axis=dim)
+        return ctx.xp.stack(_common_dtype(arrays), axis=dim)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
@@ -126,6 +139,17 @@ class Stack(Op):
         return tuple(grads)
 
 
+def _scalar_pair_dtype(x: Any, y: Any) -> Any:
+    """PyTorch's dtype for two Python scalars: default float, else int64, else bool."""
+    from nettrain.dtypes import get_default_dtype
+
+    if isinstance(x, float) or isinstance(y, float):
+        return get_default_dtype().numpy
+    if type(x) is int or type(y) is int:
+        return "int64"
+    return bool
+
+
 class Where(Op):
     """d where(c, x, y) = (g where c, g where not c)."""
 
@@ -134,6 +158,8 @@ class Where(Op):
         from nettrain.ops._dtype_rules import promote
 
         x, y = promote(x, y)
+        if isinstance(x, (bool, int, float)) and isinstance(y, (bool, int, float)):
+            x = ctx.xp.asarray(x, dtype=_scalar_pair_dtype(x, y))  # not numpy's float64
         ctx.condition = condition
         return ctx.xp.where(condition, x, y)
 

@@ -161,6 +161,8 @@ class Clamp(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         xp = ctx.xp
+        if x.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
+            x = x.astype(get_default_dtype().numpy)  # int tensor, float bound: PyTorch floats
         mask = None
         out = x
         if min is not None:
