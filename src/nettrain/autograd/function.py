@@ -151,8 +151,16 @@ class Function:
     def _unpack(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
         """Check versions, then return arrays (fast path) or Tensors with history."""
         as_tensors = self._graph or not self._array_forward
+        if not as_tensors:  # the hot path: arrays back, after one version check each
+            for j in range(3, len(saved), 5):
+                counter = saved[j]
+                if counter is not None and counter[0] != saved[j + 1]:
+                    break
+            else:
+                return saved[0::5]
         out = []
-        for array, kind, index, counter, version in saved:
+        for j in range(0, len(saved), 5):
+            array, kind, index, counter, version = saved[j : j + 5]
             if array is None:
                 out.append(None)
                 continue
@@ -188,6 +196,9 @@ class Function:
 # Where a saved value came from: an input, an output, or elsewhere (a constant).
 _IN, _OUT, _CONST = 0, 1, 2
 
+# needs_input_grad tuples, shared per (number of args, bit mask) pattern.
+_NEEDS: dict[int, tuple[bool, ...]] = {}
+
 # nettrain.tensor sets this when it loads (it imports this module, not the reverse).
 _Tensor: Any = None
 
@@ -217,9 +228,9 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     ctx._graph = False
     record = _grad_state[0]
     edges = None
-    needs = None
     if cls._array_forward:
         arrays = []
+        mask = 0
         for arg in args:
             if isinstance(arg, tensor_cls):
                 data = arg._data
@@ -227,27 +238,37 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
                 if record and arg._requires_grad:
                     if edges is None:
                         edges = [None] * len(args)
-                        needs = [False] * len(args)
                     i = len(arrays) - 1
                     node = arg.grad_fn
                     if node is None:
                         edges[i] = (arg, 0, data.shape, data.dtype)
                     else:
                         edges[i] = (node, arg._output_nr, data.shape, data.dtype)
-                    needs[i] = True
+                    mask |= 1 << i
             else:
                 arrays.append(arg)
-        if edges is None:
-            ctx.needs_input_grad = (False,) * len(args)
-            ctx._edges = None
-        else:
-            ctx.needs_input_grad = tuple(needs)
-            ctx._edges = edges = tuple(edges)
+        key = (len(args) << 16) | mask
+        needs = _NEEDS.get(key)
+        if needs is None:  # one shared tuple per pattern: fewer objects for the GC
+            needs = _NEEDS[key] = tuple(bool(mask >> i & 1) for i in range(len(args)))
+        ctx.needs_input_grad = needs
+        if edges is not None:
+            edges = tuple(edges)
+        ctx._edges = edges
         first = arrays[0]
         ctx.xp = _np if type(first) is _ndarray else get_array_module(*arrays)
         if _backend._cupy is not None:  # only once cupy is in use can devices be mixed
             _backend.check_same_device(ctx._node_name[:-9] or cls.__name__, arrays)
         out = cls.forward(ctx, *arrays)
+        if type(out) is _ndarray and not cls.is_view:  # the common case, inline
+            if edges is None:
+                return tensor_cls._make(out)
+            result = tensor_cls._make(out, ctx, 0, out.dtype.kind in "fc")
+            saved = ctx._saved
+            if saved is not None:
+                ctx._saved = _match_saved_arrays(saved, args, arrays, (out,), (result,))
+            ctx._out_meta = None
+            return result
         return _wrap_arrays(ctx, cls, args, arrays, out, edges)
     if record:
         for arg in args:
@@ -329,27 +350,27 @@ def _match_saved_arrays(
 ) -> tuple:
     """``_match_saved`` for built-in ops, whose saved values are arrays (the hot path)."""
     tensor_cls = _Tensor
-    records = []
+    records: list = []
     for value in saved:
         if value is None:
-            records.append(_NONE_RECORD)
+            records += _NONE_RECORD
             continue
         for i, array in enumerate(arrays):
             if array is value:
                 arg = args[i]
                 if isinstance(arg, tensor_cls):
                     vc = arg._vc
-                    records.append((value, _IN, i, vc, vc[0]))
+                    records += (value, _IN, i, vc, vc[0])
                     break
         else:
             for k, o in enumerate(out_values):
                 if o is value:
                     t = out_tensors[k]
                     vc = t._vc
-                    records.append((t._data, _OUT, k, vc, vc[0]))
+                    records += (t._data, _OUT, k, vc, vc[0])
                     break
             else:
-                records.append((value, _CONST, 0, None, 0))
+                records += (value, _CONST, 0, None, 0)
     return tuple(records)
 
 
@@ -381,12 +402,16 @@ def _wrap_tensors(ctx: Function, args: tuple, out: Any, edges: Any) -> Any:
 def _match_saved(
     saved: tuple, args: tuple, out_values: tuple, out_tensors: tuple, arrays: bool
 ) -> tuple:
-    """Record, for each saved value, its source and its version now."""
-    records = []
+    """Record, for each saved value, its source and its version now.
+
+    The records are one flat tuple, five entries per value (array, kind, index,
+    version counter, version), so a node holds one tuple rather than one per value.
+    """
+    records: list = []
     for value in saved:
         record = None
         if value is None:
-            records.append((None, _CONST, 0, None, 0))
+            records += _NONE_RECORD
             continue
         for i, arg in enumerate(args):
             if isinstance(arg, _Tensor) and (arg._data is value if arrays else arg is value):
@@ -401,7 +426,7 @@ def _match_saved(
         if record is None:
             array = value if arrays or not isinstance(value, _Tensor) else value._data
             record = (array, _CONST, 0, None, 0)
-        records.append(record)
+        records += record
     return tuple(records)
 
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nettrain.dtypes import result_type, scalar_result_type
+
+_ndarray = np.ndarray
 
 _PY_SCALARS = (bool, int, float)
 
 
 def promote(x: Any, y: Any) -> tuple[Any, Any]:
     """Return ``x, y`` cast so that ``x op y`` has PyTorch's result dtype."""
+    if type(x) is _ndarray and type(y) is _ndarray and x.dtype is y.dtype:
+        return x, y  # the hot path: two arrays of one dtype
     x_scalar = isinstance(x, _PY_SCALARS)
     y_scalar = isinstance(y, _PY_SCALARS)
     if x_scalar and y_scalar:
