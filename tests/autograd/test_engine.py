@@ -375,3 +375,62 @@ def test_write_of_graph_value_into_plain_tensor_slice() -> None:
     assert base.requires_grad
     (base * nt.tensor([5.0, 6.0, 7.0])).sum().backward()
     assert w.grad.tolist() == [12.0, 14.0]
+
+
+# -- found against torch ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hook", "match"),
+    [
+        (lambda g: g.double(), "dtype"),
+        (lambda g: g.sum(), "shape"),
+        (lambda g: 3.0, "not a Tensor"),
+    ],
+)
+def test_hook_may_not_change_gradient_type(hook: object, match: str) -> None:
+    x = nt.ones(2, requires_grad=True)
+    x.register_hook(hook)
+    with pytest.raises(RuntimeError, match=match):
+        (x * 2).sum().backward()
+
+
+def test_retained_non_leaf_in_inputs_is_stored_once() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (nt, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * x
+        y.retain_grad()
+        w = y * 2
+        w.retain_grad()
+        (w * 3).sum().backward(inputs=[y])
+        results.append((y.grad.tolist(), w.grad.tolist(), x.grad))
+    assert results[0][:2] == results[1][:2]
+    assert results[0][2] is None and results[1][2] is None
+
+
+def test_autograd_grad_fills_retained_grads_like_torch() -> None:
+    x = nt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    nt.autograd.grad((y * 3).sum(), x)
+    assert y.grad.tolist() == [3.0, 3.0] and x.grad is None
+
+
+def test_in_place_on_detached_alias_of_saved_tensor_raises() -> None:
+    x = nt.ones(3, requires_grad=True)
+    y = x * 2
+    z = y * y
+    y.detach().zero_()  # shares the version counter, as in PyTorch
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_no_grad_in_place_on_saved_leaf_raises_at_backward() -> None:
+    x = nt.ones(2, requires_grad=True)
+    y = x * x
+    with nt.no_grad():
+        x.mul_(2)
+    with pytest.raises(RuntimeError, match="version 1; expected version 0"):
+        y.sum().backward()

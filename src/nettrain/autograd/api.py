@@ -80,6 +80,8 @@ def backward(
             tensors, seeds, retain_graph, create_graph, capture, accumulate=False
         )
         for index, target in enumerate(targets):
+            if target.grad_fn is not None and target.retains_grad:
+                continue  # retain_grad already stored this non-leaf's gradient
             if index in captured:
                 engine._Backward(False, create_graph, None, True)._store_grad(
                     target, captured[index]

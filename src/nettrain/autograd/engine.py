@@ -38,12 +38,8 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...], xp: Any) -> Any:
 def _dependencies(root_nodes: list[Any], tensor_cls: type) -> dict[Any, int]:
     """Count, for every node reachable from the roots, how many edges point at it."""
     deps: dict[Any, int] = {}
-    seen = set()
-    stack = []
-    for node in root_nodes:
-        if node not in seen:
-            seen.add(node)
-            stack.append(node)
+    roots = set(root_nodes)
+    stack = list(roots)
     while stack:
         node = stack.pop()
         if isinstance(node, tensor_cls):
@@ -55,10 +51,13 @@ def _dependencies(root_nodes: list[Any], tensor_cls: type) -> dict[Any, int]:
             if edge is None:
                 continue
             child = edge[0]
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            count = deps.get(child)
+            if count is None:  # first edge to it: visit it (roots are already queued)
+                deps[child] = 1
+                if child not in roots:
+                    stack.append(child)
+            else:
+                deps[child] = count + 1
     return deps
 
 
@@ -93,6 +92,7 @@ class _Backward:
             as_tensor = grad if self.create_graph else make(grad)
             result = hook(as_tensor)
             if result is not None:
+                _check_hook_result(hook, as_tensor, result)
                 grad = result if self.create_graph else result._data
         return grad
 
@@ -287,6 +287,22 @@ class _Backward:
                 deps[child] = remaining
                 if remaining == 0:
                     ready.append(child)
+
+
+def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:
+    """A hook may change a gradient's values, never its type, dtype or shape (as PyTorch)."""
+    problem = None
+    if not hasattr(result, "_data"):
+        problem = f"returned a {type(result).__name__}, not a Tensor"
+    elif result._data.dtype != grad._data.dtype:
+        problem = f"changed the dtype of the gradient from {grad.dtype} to {result.dtype}"
+    elif result._data.shape != grad._data.shape:
+        problem = (
+            f"changed the shape of the gradient from {tuple(grad.shape)} to {tuple(result.shape)}"
+        )
+    if problem is not None:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' {problem}; return a gradient like the one it got")
 
 
 def _empty_slots(node: Any, tensor_cls: type) -> list[Any]:
