@@ -72,6 +72,11 @@ def test_spirals():
     _check_classification(data, 300, (2,), 3)
     assert np.bincount(data.y).tolist() == [100, 100, 100]
     assert np.abs(data.x).max() <= 1.0
+    # without noise each point sits on its arm: angle = 2*pi*(class/3 + turns*radius)
+    radius = np.hypot(data.x[:, 0], data.x[:, 1])
+    angle = np.arctan2(data.x[:, 0], data.x[:, 1])
+    expected = 2 * np.pi * (data.y / 3 + radius)
+    np.testing.assert_allclose(np.cos(angle - expected), 1.0, atol=1e-5)
 
 
 def test_tensors_inline():

@@ -139,14 +139,23 @@ def synthetic_regression(
 
 @dataset()
 def spirals(
-    n_samples: int, n_classes: int = 2, noise: float = 0.2, seed: int | None = None
+    n_samples: int,
+    n_classes: int = 2,
+    noise: float = 0.2,
+    turns: float = 1.0,
+    seed: int | None = None,
 ) -> ArrayData:
-    """Interleaved 2-D spiral arms, one per class (the CS231n toy); ``noise`` jitters angles."""
+    """Interleaved 2-D spiral arms, one per class (the CS231n toy).
+
+    Each arm winds ``turns`` times around the origin from radius 0.05 to 1; ``noise`` is
+    the standard deviation of the angle jitter in radians.
+    """
     _positive(n_samples=n_samples, n_classes=n_classes)
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % n_classes
     radius = rng.uniform(0.05, 1.0, n_samples)
-    angle = 2 * np.pi * y / n_classes + 4.0 * radius + noise * rng.normal(size=n_samples)
+    winding = 2 * np.pi * turns * radius
+    angle = 2 * np.pi * y / n_classes + winding + noise * rng.normal(size=n_samples)
     x = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1)
     return _finish(x, y, "classification", n_classes)
 
