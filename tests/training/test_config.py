@@ -6,6 +6,7 @@ import copy
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nettrain.errors import ConfigError
@@ -385,6 +386,17 @@ def test_errors_from_overrides_name_the_override(tmp_path):
     assert found["optimizer.lr"].file == "--set optimizer.lr"
     assert found["optimizer.lr"].line is None
     assert found["model.out_featurs"].hint == "did you mean 'out_features'?"
+
+
+def test_dotted_index_overrides_are_named_too(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(BAD_FILE.replace("missing.npz", "d.npz"))
+    np.savez(tmp_path / "d.npz", x=np.zeros((3, 4)), y=np.zeros(3, dtype=np.int64))
+    with pytest.raises(ConfigError) as info:
+        load_config(path, ["model.layers.1.type=Tanhh"])
+    found = {issue.key_path: issue for issue in info.value.issues}
+    assert found["model.layers[1].type"].file == "--set model.layers[1].type"
+    assert found["model.layers[1].type"].hint.startswith("did you mean 'Tanh'")
 
 
 def test_a_python_tag_in_a_file_is_rejected(tmp_path):

@@ -185,6 +185,14 @@ def test_overrides_parse_values_as_yaml(override, path, expected):
     assert original == _data()  # the input is not modified
 
 
+@pytest.mark.parametrize("key", ["0", 0])
+def test_numeric_parts_on_mappings_use_the_existing_key(key):
+    data = {"modules": {key: {"type": "Tanh"}}}
+    result = apply_overrides(data, ["modules.0.type=ReLU", "fresh.1=2"])
+    assert result["modules"] == {key: {"type": "ReLU"}}
+    assert result["fresh"] == {"1": 2}
+
+
 def test_overrides_apply_in_order():
     result = apply_overrides(_data(), ["optimizer.lr=1", "optimizer.lr=2"])
     assert result["optimizer"]["lr"] == 2

@@ -35,7 +35,13 @@ from nettrain.training.registry import (
     takes_function,
 )
 from nettrain.training.suggest import did_you_mean
-from nettrain.training.yaml_io import Marks, apply_overrides, format_key_path, load_yaml
+from nettrain.training.yaml_io import (
+    Marks,
+    apply_overrides,
+    format_key_path,
+    load_yaml,
+    parse_key_path,
+)
 
 #: Metric names ``train.metrics`` may list.
 METRICS = ("loss", "accuracy")
@@ -131,7 +137,7 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     path = Path(path)
     data, marks = load_yaml(path)
     data = apply_overrides(data, list(overrides))
-    overridden = [key.partition("=")[0].strip() for key in overrides]
+    overridden = [_canonical(key.partition("=")[0].strip()) for key in overrides]
     return validate_data(
         data, file=str(path), marks=marks, base_dir=path.resolve().parent, overridden=overridden
     )
@@ -169,6 +175,14 @@ def validate_data(
         base_dir=checker.base_dir,
         marks=dict(marks or {}),
     )
+
+
+def _canonical(path: str) -> str:
+    """``model.layers.0.dim`` -> ``model.layers[0].dim``, the form issues use."""
+    try:
+        return format_key_path(parse_key_path(path))
+    except ValueError:
+        return path
 
 
 def _parent(path: str) -> str:

@@ -288,7 +288,8 @@ def _set_path(root: dict[str, Any], parts: list[str | int]) -> Any:
         here = format_key_path(parts[:depth]) or "the top level"
         last = depth == len(parts) - 1
         if isinstance(node, dict):
-            key = str(part) if isinstance(part, int) and str(part) not in node else part
+            # `modules.0.x` on a mapping means the key "0" (unless the YAML key was an int 0)
+            key = str(part) if isinstance(part, int) and part not in node else part
             if last:
                 return lambda value, node=node, key=key: node.__setitem__(key, value)
             if node.get(key) is None:
