@@ -92,6 +92,7 @@ class _Backward:
             as_tensor = grad if self.create_graph else make(grad)
             result = hook(as_tensor)
             if result is not None:
+                _check_hook_result(hook, as_tensor, result)
                 grad = result if self.create_graph else result._data
         return grad
 
@@ -286,6 +287,22 @@ class _Backward:
                 deps[child] = remaining
                 if remaining == 0:
                     ready.append(child)
+
+
+def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:
+    """A hook may change a gradient's values, never its type, dtype or shape (as PyTorch)."""
+    problem = None
+    if not hasattr(result, "_data"):
+        problem = f"returned a {type(result).__name__}, not a Tensor"
+    elif result._data.dtype != grad._data.dtype:
+        problem = f"changed the dtype of the gradient from {grad.dtype} to {result.dtype}"
+    elif result._data.shape != grad._data.shape:
+        problem = (
+            f"changed the shape of the gradient from {tuple(grad.shape)} to {tuple(result.shape)}"
+        )
+    if problem is not None:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' {problem}; return a gradient like the one it got")
 
 
 def _empty_slots(node: Any, tensor_cls: type) -> list[Any]:
