@@ -145,3 +145,18 @@ def test_broadcasting_property(shapes: object, op: str) -> None:
     assert a.grad.shape == a.shape and b.grad.shape == b.shape
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent"),
+    [([0.0, 2.0], [2.0, 1.0]), ([0.0, 1.0], [0.5, 3.0]), (0.0, [1.0, 2.0])],
+)
+def test_pow_with_zero_base_has_finite_gradients_like_torch(base: object, exponent: list) -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (nt, torch):
+        e = lib.tensor(exponent, dtype=lib.float64, requires_grad=True)
+        b = base if isinstance(base, float) else lib.tensor(base, dtype=lib.float64)
+        (b**e).sum().backward()
+        results.append(e.grad.numpy())
+    np.testing.assert_allclose(results[0], results[1])

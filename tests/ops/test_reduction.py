@@ -162,3 +162,32 @@ def test_reduction_property(spec: tuple, name: str) -> None:
     ref.backward(torch.tensor(upstream))
     assert x.grad.shape == x.shape
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+EDGES = {
+    "std_constant": (lambda L, x: x.std(), [1.0, 1.0]),
+    "std_constant_row": (lambda L, x: x.std(0), [[1.0, 2.0], [1.0, 3.0]]),
+    "var_single_element": (lambda L, x: x.var(), [1.0]),
+    "max_ties_all": (lambda L, x: x.max(), [1.0, 3.0, 3.0]),
+    "min_ties_dim": (lambda L, x: x.min(0).values, [[1.0, 3.0], [1.0, 2.0]]),
+    "prod_one_zero": (lambda L, x: x.prod(), [0.0, 2.0, 3.0]),
+    "prod_two_zeros": (lambda L, x: x.prod(), [0.0, 2.0, 0.0]),
+    "logsumexp_all_neg_inf": (lambda L, x: x.logsumexp(1), [[-np.inf, -np.inf], [1.0, 2.0]]),
+    "logsumexp_large": (lambda L, x: x.logsumexp(0), [1000.0, 1000.0]),
+    "sum_empty": (lambda L, x: x.sum(0), np.zeros((0, 2)).tolist()),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_edge_values_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    fn, data = EDGES[name]
+    results = []
+    for lib in (nt, torch):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        y = fn(lib, x)
+        y.sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, equal_nan=True)

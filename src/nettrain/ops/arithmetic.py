@@ -130,7 +130,12 @@ class Pow(Op):
                 grad_x = grad * 0 if y == 0 else grad * (y * x ** (y - 1))
             else:
                 grad_x = grad * y * x ** (y - 1)
-        grad_y = grad * out * _log(x, ctx.xp) if need_y else None
+        grad_y = None
+        if need_y:
+            if isinstance(x, (int, float)):
+                grad_y = grad * 0 if x == 0 else grad * out * _log(x, ctx.xp)
+            else:  # d/dy 0**y = 0 (PyTorch), not 0 * log(0) = nan
+                grad_y = grad * out * ctx.xp.log(ctx.xp.where(x == 0, 1.0, x))
         return grad_x, grad_y
 
 

@@ -149,7 +149,8 @@ class Var(Op):
     def backward(ctx: Any, grad: Any) -> Any:
         (x,) = ctx.saved_tensors
         centered = x - ctx.xp.mean(x, axis=ctx.axes, keepdims=True)
-        return _expand_back(grad, ctx) * centered * (2.0 / ctx.denominator), None, None, None
+        scale = 2.0 / ctx.denominator if ctx.denominator else float("nan")  # n <= correction
+        return _expand_back(grad, ctx) * centered * scale, None, None, None
 
 
 class Std(Op):
@@ -169,10 +170,12 @@ class Std(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         x, out = ctx.saved_tensors
+        xp = ctx.xp
         out = out.reshape(ctx.kept)
-        centered = x - ctx.xp.mean(x, axis=ctx.axes, keepdims=True)
-        scale = centered / (out * ctx.denominator)
-        return _expand_back(grad, ctx) * scale, None, None, None
+        centered = x - xp.mean(x, axis=ctx.axes, keepdims=True)
+        constant = out == 0  # all values equal: gradient 0, as PyTorch (not 0/0)
+        scale = centered / (xp.where(constant, 1.0, out) * ctx.denominator)
+        return _expand_back(grad, ctx) * xp.where(constant, 0.0, scale), None, None, None
 
 
 class LogSumExp(Op):
