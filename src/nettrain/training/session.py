@@ -317,7 +317,8 @@ class TrainingSession(CheckpointMixin):
                 nettrain.set_rng_state(self._rng_snapshot)
             self._phase = "idle"
             checkpoint = self._write(self._encode(), "interrupted")
-        command = f"nettrain train {self.resolved.path} --resume {self.run_dir}"
+        config = self.resolved.path or "CONFIG"
+        command = f"nettrain train {config} --resume {self.run_dir}"
         self._finish("interrupted")
         where = f"saved {checkpoint}" if checkpoint else "no checkpoint (stopped inside a step)"
         raise loop.TrainingInterrupted(
