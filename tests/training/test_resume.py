@@ -113,3 +113,23 @@ def test_resume_with_another_optimizer_is_a_checkpoint_error(tmp_path):
     other["optimizer"] = {"type": "SGD", "lr": 0.1, "momentum": 0.9}
     with pytest.raises(CheckpointError, match="optimizer state does not fit"):
         fit(resolve(other, tmp_path), runs_dir=tmp_path, resume=first.run_dir)
+
+
+def test_interrupt_inside_the_optimizer_step_saves_no_inexact_checkpoint(tmp_path, monkeypatch):
+    import nettrain
+
+    calls = {"n": 0}
+    original = nettrain.optim.Adam.step
+
+    def step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # a second Ctrl-C while parameters are being updated
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(nettrain.optim.Adam, "step", step)
+    with pytest.raises(TrainingInterrupted) as info:
+        fit(resolve(SPIRALS, tmp_path), runs_dir=tmp_path)
+    assert info.value.checkpoint is None
+    assert not (info.value.run_dir / "checkpoints" / "interrupted.safetensors").exists()
+    assert "stopped inside a step" in str(info.value)

@@ -162,11 +162,18 @@ class TrainingSession(CheckpointMixin):
                 # forward/backward; a half-applied optimizer step cannot be resumed exactly.
                 if self._accumulator is not None:
                     self.partial = _accumulator_state(self._accumulator)
-                self._interrupted(consistent=self._phase != "update")
+                self._interrupted(consistent=self._rollback_possible())
             if not finished:
                 self._end_of_run_partial()
                 return
             self._end_of_epoch()
+
+    def _rollback_possible(self) -> bool:
+        """Can the state be put back to "between steps"? Not once the optimizer started,
+        nor after a forward pass updated buffers (BatchNorm running statistics)."""
+        if self._phase == "idle":
+            return True
+        return self._phase == "forward" and not any(True for _ in self.model.buffers())
 
     def _train_epoch(self, max_steps: int | None) -> bool:
         """Run the rest of the current epoch; False when max_steps stopped it early."""
