@@ -114,6 +114,12 @@ def test_schema_errors(data, path, words):
     assert words in issue.message
 
 
+def test_a_bare_type_name_gets_a_hint():
+    issue = _one(_config(loss="CrossEntropyLoss"))
+    assert issue.key_path == "loss"
+    assert issue.hint == "a spec is a mapping: write {type: CrossEntropyLoss}"
+
+
 @pytest.mark.parametrize("name", ["../escape", "/abs", "a/b", ".hidden", "x..y"])
 def test_run_names_cannot_leave_the_runs_directory(name):
     issue = _one(_config(name=name))

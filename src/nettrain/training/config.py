@@ -246,7 +246,11 @@ class _Checker:
                 self.add(path, f"missing required key '{last}'")
             else:
                 message = error["msg"].removeprefix("Value error, ")
-                self.add(path, f"{message} (got {error['input']!r})")
+                got = error["input"]
+                hint = None
+                if error["type"] == "dict_type" and isinstance(got, str):
+                    hint = f"a spec is a mapping: write {{type: {got}}}"
+                self.add(path, f"{message} (got {got!r})", hint)
 
     # -- registry specs ----------------------------------------------------------------
 
