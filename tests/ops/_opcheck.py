@@ -7,7 +7,8 @@ is checked two ways:
 * ``check_gradcheck``: nettrain's analytical Jacobian against central differences in
   float64, for every input-shape set of the case (broadcasting included);
 * ``check_against_torch``: forward value, dtype and shape, and the input gradients for the
-  same random upstream gradient, against PyTorch in float32 or float64.
+  same random upstream gradient, against PyTorch in float32 or float64, with nettrain's
+  tensors on the device under test (cpu, and cuda where a GPU exists).
 """
 
 from __future__ import annotations
@@ -81,21 +82,39 @@ def check_gradcheck(case: Case) -> None:
 
 def _numpy(value: Any) -> np.ndarray:
     if hasattr(value, "detach"):
-        value = value.detach()
+        value = value.detach().cpu()
     return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
 
 
-def check_against_torch(case: Case, dtype: str) -> None:
-    """Forward value, dtype, shape and input gradients equal PyTorch's."""
+class _OnDevice:
+    """nettrain, with ``tensor(...)`` inside a case building on the device under test."""
+
+    def __init__(self, device: str) -> None:
+        self._device = device
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(nt, name)
+
+    def tensor(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("device", self._device)
+        return nt.tensor(*args, **kwargs)
+
+
+def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
+    """Forward value, dtype, shape and input gradients (on ``device``) equal PyTorch's."""
     torch = pytest.importorskip("torch")
     rtol, atol = TOLERANCE[dtype]
+    lib = nt if device == "cpu" else _OnDevice(device)
     for k, shapes in enumerate(case.shapes):
         arrays = _arrays(case, shapes, 100 + k)
-        ours = [nt.tensor(a, dtype=getattr(nt, dtype), requires_grad=case.grad) for a in arrays]
+        ours = [
+            nt.tensor(a, dtype=getattr(nt, dtype), device=device, requires_grad=case.grad)
+            for a in arrays
+        ]
         theirs = [
             torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=case.grad) for a in arrays
         ]
-        out = case.fn(nt, *ours)
+        out = case.fn(lib, *ours)
         ref = case.fn(torch, *theirs)
         expected = _numpy(ref)
         got = _numpy(out)
@@ -109,17 +128,18 @@ def check_against_torch(case: Case, dtype: str) -> None:
         if not ref.requires_grad:
             continue
         upstream = np.random.default_rng(7 + k).standard_normal(tuple(ref.shape))
-        out.backward(nt.tensor(upstream, dtype=getattr(nt, dtype)))
+        out.backward(nt.tensor(upstream, dtype=getattr(nt, dtype), device=device))
         ref.backward(torch.tensor(upstream, dtype=getattr(torch, dtype)))
         for i, (mine, other) in enumerate(zip(ours, theirs)):
             if other.grad is None:
-                assert mine.grad is None or not np.any(mine.grad.numpy()), (case.name, i)
+                assert mine.grad is None or not np.any(_numpy(mine.grad)), (case.name, i)
                 continue
             assert mine.grad is not None, (case.name, i, shapes)
             assert mine.grad.shape == mine.shape, (case.name, i, shapes)
             assert mine.grad.dtype == mine.dtype, (case.name, i)
+            assert mine.grad.device == mine.device, (case.name, i)
             np.testing.assert_allclose(
-                mine.grad.numpy(),
+                _numpy(mine.grad),
                 other.grad.numpy(),
                 rtol=rtol * 10,
                 atol=atol * 10,

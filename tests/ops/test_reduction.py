@@ -92,8 +92,8 @@ def test_gradcheck(case: Case) -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", params(CASES + INDICES))
-def test_matches_torch(case: Case, dtype: str) -> None:
-    check_against_torch(case, dtype)
+def test_matches_torch(case: Case, dtype: str, device: str) -> None:
+    check_against_torch(case, dtype, device)
 
 
 def test_max_with_dim_returns_values_and_indices() -> None:

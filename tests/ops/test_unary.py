@@ -62,8 +62,8 @@ def test_gradcheck(case: Case) -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", params(CASES + ZERO_GRAD + NO_GRAD))
-def test_matches_torch(case: Case, dtype: str) -> None:
-    check_against_torch(case, dtype)
+def test_matches_torch(case: Case, dtype: str, device: str) -> None:
+    check_against_torch(case, dtype, device)
 
 
 def test_sigmoid_has_no_overflow_for_large_inputs() -> None:
