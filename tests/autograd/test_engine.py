@@ -434,3 +434,16 @@ def test_no_grad_in_place_on_saved_leaf_raises_at_backward() -> None:
         x.mul_(2)
     with pytest.raises(RuntimeError, match="version 1; expected version 0"):
         y.sum().backward()
+
+
+def test_in_place_on_reshape_copy_leaves_base_alone() -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (nt, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = x * 1
+        r = y.T.reshape(-1)  # not contiguous: reshape copies
+        r.mul_(2)
+        (y.sum() + (r * lib.arange(6.0)).sum()).backward()
+        results.append((y.tolist(), x.grad.tolist()))
+    assert results[0] == results[1]
