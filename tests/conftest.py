@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import os
 
-import nettrain as nt
-from nettrain.backend import cuda_is_available
+# pytest -n 2 already keeps both cores busy; threaded BLAS on top oversubscribes them and
+# turns sub-millisecond matrix products into tens of milliseconds. Set before numpy loads.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import nettrain as nt  # noqa: E402
+from nettrain.backend import cuda_is_available  # noqa: E402
 
 _DEVICES = ["cpu"] + (["cuda"] if cuda_is_available() else [])
 
