@@ -3,7 +3,7 @@
 ``import nettrain as torch`` runs PyTorch-style model code unchanged.
 """
 
-from nettrain import autograd, optim, utils
+from nettrain import autograd, nn, optim, utils
 from nettrain.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nettrain.backend import device
 from nettrain.creation import (
