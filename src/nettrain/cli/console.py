@@ -54,7 +54,10 @@ def stdout() -> Console:
 
 def stderr() -> Console:
     """Progress and messages: stderr, so stdout stays parseable."""
-    return Console(stderr=True, highlight=False)
+    import sys
+
+    width = None if sys.stderr.isatty() else 160  # logs: keep the whole progress line
+    return Console(stderr=True, highlight=False, width=width)
 
 
 def print_json(data: Any) -> None:
