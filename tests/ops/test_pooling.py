@@ -133,6 +133,8 @@ def test_errors() -> None:
         F.max_pool2d(nt.randn(4, 4), 2)
     with pytest.raises(ValueError, match="pad should be at most half"):
         F.max_pool2d(nt.randn(1, 1, 6, 6), 2, padding=2)
+    with pytest.raises(RuntimeError, match="expected a floating point input"):
+        F.avg_pool2d(nt.ones(1, 1, 4, 4, dtype=nt.int64), 2)
     with pytest.raises(ValueError, match="stride must be positive"):
         F.avg_pool2d(nt.randn(1, 1, 4, 4), 2, stride=0)
     with pytest.raises(ShapeError, match="too small"):

@@ -134,6 +134,8 @@ def avg_pool2d(
 ) -> Tensor:
     """Mean over each window (zero padding counts unless ``count_include_pad=False``)."""
     _check_input("avg_pool2d", input)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"avg_pool2d: expected a floating point input, got {input.dtype}")
     if input.dim() == 3:
         return avg_pool2d(
             input.unsqueeze(0),
@@ -175,6 +177,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     size divides evenly.
     """
     _check_input("adaptive_avg_pool2d", input)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: expected a floating point input, got {input.dtype}"
+        )
     if isinstance(output_size, int) or output_size is None:
         output_size = (output_size, output_size)
     h, w = input.shape[-2:]
