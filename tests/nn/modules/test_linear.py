@@ -60,6 +60,43 @@ def test_linear_double_backward() -> None:
     assert nt.autograd.gradgradcheck(lambda x, w, b: F.linear(x, w, b).tanh(), (x, w, b))
 
 
+def test_linear_and_bilinear_double_backward_batched() -> None:
+    d = nt.float64
+    x = nt.randn(2, 3, 4, dtype=d, requires_grad=True)
+    w = nt.randn(2, 4, dtype=d, requires_grad=True)
+    b = nt.randn(2, dtype=d, requires_grad=True)
+    assert nt.autograd.gradgradcheck(lambda x, w, b: F.linear(x, w, b), (x, w, b))
+    x1 = nt.randn(3, 2, dtype=d, requires_grad=True)
+    x2 = nt.randn(3, 4, dtype=d, requires_grad=True)
+    w3 = nt.randn(2, 2, 4, dtype=d, requires_grad=True)
+    assert nt.autograd.gradgradcheck(F.bilinear, (x1, x2, w3, b))
+
+
+def test_full_backward_hook_two_inputs_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Bilinear(3, 2, 2).double(), torch.nn.Bilinear(3, 2, 2).double()
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    rng = np.random.default_rng(0)
+    a, c = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    seen = {}
+
+    def record(key):
+        def hook(module, grad_input, grad_output):
+            seen[key] = (grad_input, grad_output)
+
+        return hook
+
+    ours.register_full_backward_hook(record("ours"))
+    theirs.register_full_backward_hook(record("theirs"))
+    ours(nt.tensor(a, requires_grad=True), nt.tensor(c)).sum().backward()
+    theirs(torch.tensor(a, requires_grad=True), torch.tensor(c)).sum().backward()
+    (gi, go), (tgi, tgo) = seen["ours"], seen["theirs"]
+    assert len(gi) == len(tgi) == 2
+    for ours_g, theirs_g in zip(gi, tgi):  # zeros for the input that needs no grad
+        np.testing.assert_allclose(ours_g.numpy(), theirs_g.numpy(), atol=1e-12)
+    np.testing.assert_allclose(go[0].numpy(), tgo[0].numpy(), atol=1e-12)
+
+
 def test_linear_is_one_graph_node() -> None:
     layer = nn.Linear(4, 2)
     out = layer(nt.randn(3, 4))

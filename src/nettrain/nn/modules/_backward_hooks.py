@@ -19,6 +19,8 @@ class _HookIdentity(Function):
 
     @staticmethod
     def forward(ctx: Any, *tensors: Tensor) -> tuple[Tensor, ...]:
+        # as in PyTorch, tensors that need no grad pass through but get zero gradients
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
         return tensors
 
     @staticmethod
@@ -61,8 +63,8 @@ class BackwardHook:
     def setup_input_hook(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """Route the inputs that require grad through an identity node."""
         self.n_inputs = len(args)
-        index = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        if not index or not self.hooks:
+        index = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        if not self.hooks or not any(args[i].requires_grad for i in index):
             return args
         self.input_index = index
         wrapped = _wrap([args[i] for i in index], self._input_backward)
@@ -78,8 +80,8 @@ class BackwardHook:
             return result
         outs = (result,) if single else result
         self.n_outputs = len(outs)
-        index = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
-        if not index:
+        index = [i for i, o in enumerate(outs) if isinstance(o, Tensor)]
+        if not any(outs[i].requires_grad for i in index):
             return result
         self.output_index = index
         wrapped = _wrap([outs[i] for i in index], self._output_backward)
