@@ -92,6 +92,44 @@ def _col2im(
     return dx[:, :, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
 
 
+def _input_grad(
+    xp: Any,
+    wmat: Any,
+    grad: Any,
+    in_shape: tuple[int, ...],
+    kernel: Pair,
+    stride: Pair,
+    pads: Pads,
+    dilation: Pair,
+) -> Any:
+    """d(input) from d(output) ``(N, O, Ho, Wo)``: col2im(W^T g).
+
+    With stride 1 the output grid is first widened to the padded input's width Wp (zero
+    columns): then kernel offset (i, j) of every window is one flat shift by
+    ``i*dH*Wp + j*dW``, so col2im adds kH*kW long contiguous runs instead of short rows.
+    """
+    n, c, h, w = in_shape
+    groups = wmat.shape[0]
+    ho, wo = grad.shape[2:]
+    if tuple(stride) != (1, 1):
+        g = grad.reshape(n, groups, -1, ho * wo)
+        dcols = xp.matmul(xp.swapaxes(wmat, 1, 2), g)
+        return _col2im(xp, dcols, in_shape, kernel, stride, pads, dilation, (ho, wo))
+    hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+    wide = xp.zeros((n, grad.shape[1], ho, wp), dtype=grad.dtype)
+    wide[..., :wo] = grad
+    run = ho * wp
+    dcols = xp.matmul(xp.swapaxes(wmat, 1, 2), wide.reshape(n, groups, -1, run))
+    dcols = dcols.reshape(n, c, kernel[0], kernel[1], run)
+    flat = xp.zeros((n, c, (hp + 1) * wp), dtype=grad.dtype)  # one row of slack
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            shift = i * dilation[0] * wp + j * dilation[1]
+            flat[:, :, shift : shift + run] += dcols[:, :, i, j]
+    dx = flat[:, :, : hp * wp].reshape(n, c, hp, wp)
+    return dx[:, :, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
+
+
 def _weight_matrix(w: Any, groups: int) -> Any:
     """Weight ``(O, C/g, kH, kW)`` as ``(g, O/g, C/g*kH*kW)``."""
     return w.reshape(groups, w.shape[0] // groups, -1)
@@ -133,8 +171,7 @@ class Conv2d(Op):
         g = grad.reshape(grad.shape[0], groups, -1, out[0] * out[1])
         dx = dw = db = None
         if need_x:
-            dcols = xp.matmul(xp.swapaxes(ctx.wmat, 1, 2), g)
-            dx = _col2im(xp, dcols, in_shape, kernel, stride, pads, dilation, out)
+            dx = _input_grad(xp, ctx.wmat, grad, in_shape, kernel, stride, pads, dilation)
         if need_w:
             dw = xp.matmul(g, xp.swapaxes(ctx.cols, 2, 3)).sum(axis=0)
             dw = dw.reshape(-1, in_shape[1] // groups, *kernel)
@@ -166,8 +203,8 @@ class ConvTranspose2d(Op):
         c_out = weight.shape[1] * groups
         wmat = _weight_matrix(weight, groups)  # (g, Cin/g, Cout/g*kH*kW)
         xg = x.reshape(n, groups, -1, h * w)
-        dcols = xp.matmul(xp.swapaxes(wmat, 1, 2), xg)
-        out = _col2im(xp, dcols, (n, c_out, *out_hw), kernel, stride, pads, dilation, (h, w))
+        out_shape = (n, c_out, *out_hw)
+        out = _input_grad(xp, wmat, x, out_shape, kernel, stride, pads, dilation)
         out = xp.ascontiguousarray(out)
         if bias is not None:
             out += bias.reshape(1, -1, 1, 1)
