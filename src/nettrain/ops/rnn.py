@@ -77,3 +77,53 @@ class Unbind(Op):
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
         return ctx.xp.stack(grads, axis=ctx.dim), None
+
+
+class GRUStep(Op):
+    """One GRU step, gate order r, z, n, with b_hn inside the reset gate as PyTorch.
+
+    hh = h W_hh^T + b_hh;  r, z = sigmoid(x_r + hh_r), sigmoid(x_z + hh_z);
+    n = tanh(x_n + r hh_n);  h' = n + z (h - n).
+    Backward: da_n = g (1-z)(1-n^2); da_r = da_n hh_n r(1-r); da_z = g (h-n) z(1-z);
+    dx = [da_r, da_z, da_n], dhh = [da_r, da_z, da_n r], dh = g z + dhh W_hh.
+    """
+
+    supports_double_backward = False  # backward fills gate blocks in place
+
+    @staticmethod
+    def forward(ctx: Any, x_proj: Any, h: Any, w_hh: Any, b_hh: Any = None) -> Any:
+        xp = ctx.xp
+        hidden = h.shape[-1]
+        hh = h @ w_hh.T
+        if b_hh is not None:
+            hh += b_hh
+        rz = x_proj[:, : 2 * hidden] + hh[:, : 2 * hidden]
+        rz = _sigmoid(xp, rz)
+        r, z = rz[:, :hidden], rz[:, hidden:]
+        hh_n = hh[:, 2 * hidden :]
+        n = xp.tanh(x_proj[:, 2 * hidden :] + r * hh_n)
+        h_new = h - n
+        h_new *= z
+        h_new += n
+        ctx.r, ctx.z, ctx.n, ctx.hh_n = r, z, n, hh_n
+        ctx.save_for_backward(h, w_hh)
+        return h_new
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        h, w_hh = ctx.saved_tensors
+        xp = ctx.xp
+        r, z, n, hh_n = ctx.r, ctx.z, ctx.n, ctx.hh_n
+        hidden = h.shape[-1]
+        da_n = grad * (1 - z) * (1 - n * n)
+        dx = xp.empty((h.shape[0], 3 * hidden), dtype=grad.dtype)
+        dx[:, :hidden] = da_n * hh_n * r * (1 - r)
+        dx[:, hidden : 2 * hidden] = grad * (h - n) * z * (1 - z)
+        dx[:, 2 * hidden :] = da_n
+        dhh = dx.copy()
+        dhh[:, 2 * hidden :] *= r
+        need_x, need_h, need_w, need_b = ctx.needs_input_grad
+        grad_h = grad * z + dhh @ w_hh if need_h else None
+        grad_w = dhh.T @ h if need_w else None
+        grad_b = dhh.sum(axis=0) if need_b else None
+        return (dx if need_x else None), grad_h, grad_w, grad_b

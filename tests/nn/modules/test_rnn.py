@@ -136,3 +136,45 @@ def test_lstm_on_device(device: str) -> None:
     out, (h, c) = lstm(nt.randn(2, 4, 2, device=device))
     out.sum().backward()
     assert out.device == h.device == lstm.weight_hh_l0.grad.device
+
+
+# -- GRU ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("options", OPTIONS, ids=IDS)
+def test_gru_matches_torch(options: dict, dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 5, 4))
+    compare(nn.GRU(4, 6, **options).eval(), torch.nn.GRU(4, 6, **options).eval(), [x], dtype)
+
+
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True}])
+def test_gru_with_initial_state_matches_torch(options: dict) -> None:
+    torch = pytest.importorskip("torch")
+    layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    rng = np.random.default_rng(4)
+    x, h0 = rng.standard_normal((4, 3, 2)), rng.standard_normal((layers, 3, 5))
+    compare(nn.GRU(2, 5, **options), torch.nn.GRU(2, 5, **options), [x, h0])
+
+
+def test_gru_unbatched_and_gradcheck() -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(5).standard_normal((5, 3))
+    compare(nn.GRU(3, 4, bias=False), torch.nn.GRU(3, 4, bias=False), [x])
+    gru = nn.GRU(2, 3, bidirectional=True)
+    gradcheck_module(gru, [nt.randn(3, 2, 2, dtype=nt.float64, requires_grad=True)])
+
+
+def test_gru_names_repr_and_errors() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = (
+        nn.GRU(3, 4, num_layers=2, batch_first=True),
+        torch.nn.GRU(3, 4, num_layers=2, batch_first=True),
+    )
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
+    assert repr(ours) == repr(theirs)
+    with pytest.raises(TypeError, match="GRU expects hx as a Tensor"):
+        ours(nt.randn(2, 3, 3), (nt.zeros(2, 2, 4), nt.zeros(2, 2, 4)))

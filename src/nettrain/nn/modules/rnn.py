@@ -1,7 +1,7 @@
-"""Recurrent layers: ``LSTM`` (multi-layer, bidirectional, batch_first), as in PyTorch.
+"""Recurrent layers: ``LSTM`` and ``GRU`` (multi-layer, bidirectional, batch_first).
 
 The input projection of all time steps is one matrix product; the recurrence is a Python
-loop over time steps (never over batch items), one fused ``LSTMStep`` node per step.
+loop over time steps (never over batch items), one fused step node per time step.
 """
 
 from __future__ import annotations
@@ -18,24 +18,17 @@ from nettrain.nn.functional.dropout import dropout
 from nettrain.nn.functional.linear import linear
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
-from nettrain.ops.rnn import LSTMStep, Unbind
+from nettrain.ops.rnn import GRUStep, LSTMStep, Unbind
 from nettrain.tensor import Tensor
 
-__all__ = ["LSTM"]
+__all__ = ["GRU", "LSTM"]
 
 
-class LSTM(Module):
-    """Long short-term memory over a sequence; gate order i, f, g, o as PyTorch.
+class _RNNBase(Module):
+    """Parameters, checks and the layer/direction loop shared by LSTM and GRU."""
 
-    Input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) or
-    unbatched ``(L, input_size)``; returns ``output, (h_n, c_n)``.
-
-    Example:
-        >>> lstm = LSTM(4, 8, num_layers=2, batch_first=True)
-        >>> out, (h, c) = lstm(nettrain.randn(3, 5, 4))
-        >>> out.shape, h.shape
-        ((3, 5, 8), (2, 3, 8))
-    """
+    _gates = 4
+    _has_cell = True
 
     def __init__(
         self,
@@ -52,7 +45,9 @@ class LSTM(Module):
     ) -> None:
         super().__init__()
         if proj_size != 0:
-            raise NotImplementedError("LSTM(proj_size>0) is not supported by nettrain")
+            raise NotImplementedError(
+                f"{type(self).__name__}(proj_size>0) is not supported by nettrain"
+            )
         if not 0 <= dropout <= 1:
             raise ValueError(
                 "dropout should be a number in range [0, 1] representing the probability of "
@@ -74,13 +69,14 @@ class LSTM(Module):
             layer_in = input_size if layer == 0 else hidden_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                gate_size = self._gates * hidden_size
                 shapes = {
-                    "weight_ih": (4 * hidden_size, layer_in),
-                    "weight_hh": (4 * hidden_size, hidden_size),
+                    "weight_ih": (gate_size, layer_in),
+                    "weight_hh": (gate_size, hidden_size),
                 }
                 if bias:
-                    shapes["bias_ih"] = (4 * hidden_size,)
-                    shapes["bias_hh"] = (4 * hidden_size,)
+                    shapes["bias_ih"] = (gate_size,)
+                    shapes["bias_hh"] = (gate_size,)
                 for name, shape in shapes.items():
                     param = Parameter(empty(shape, device=device, dtype=dtype))
                     setattr(self, name + suffix, param)
@@ -112,77 +108,93 @@ class LSTM(Module):
             )
         batched = input.ndim == 3
         if hx is not None:
-            if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            if self._has_cell and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
                 raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
+            if not self._has_cell and not isinstance(hx, Tensor):
+                raise TypeError("GRU expects hx as a Tensor h_0")
+            states = hx if self._has_cell else (hx,)
             directions = 2 if self.bidirectional else 1
             batch = input.shape[0 if self.batch_first else 1] if batched else None
             expected = (self.num_layers * directions, *(() if batch is None else (batch,)))
             expected += (self.hidden_size,)
-            for name, t in zip(("h_0", "c_0"), hx):
+            for name, t in zip(("h_0", "c_0"), states):
                 if tuple(t.shape) != expected:
                     raise ShapeError(
                         f"{self!r}: expected {name} of shape {expected}, got {tuple(t.shape)}"
                     )
         return batched
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:  # noqa: A002
+    def forward(self, input: Tensor, hx: Any = None) -> Any:  # noqa: A002
         batched = self._check_input(input, hx)
+        parts = 2 if self._has_cell else 1
+        if hx is not None:
+            hx = tuple(hx) if self._has_cell else (hx,)
         if not batched:
             input = input.unsqueeze(1)
             if hx is not None:
-                hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
+                hx = tuple(t.unsqueeze(1) for t in hx)
         elif self.batch_first:
             input = input.transpose(0, 1)
         directions = 2 if self.bidirectional else 1
-        batch = input.shape[1]
         if hx is None:
             xp = get_array_module(input._data)
-            zeros = Tensor._make(
-                xp.zeros((batch, self.hidden_size), dtype=self.weight_ih_l0._data.dtype)
-            )
-            states = [(zeros, zeros)] * (self.num_layers * directions)
+            shape = (input.shape[1], self.hidden_size)
+            zeros = Tensor._make(xp.zeros(shape, dtype=self.weight_ih_l0._data.dtype))
+            states = [(zeros,) * parts] * (self.num_layers * directions)
         else:
-            states = list(zip(_fn.unbind(hx[0], 0), _fn.unbind(hx[1], 0)))
-        h_n, c_n = [], []
+            states = list(zip(*(_fn.unbind(t, 0) for t in hx)))
+        finals: list[tuple[Tensor, ...]] = []
         layer_input = input
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
-                index = layer * directions + direction
-                out, h, c = self._run_direction(layer_input, layer, direction, states[index])
+                state = states[layer * directions + direction]
+                out, final = self._run_direction(layer_input, layer, direction, state)
                 outputs.append(out)
-                h_n.append(h)
-                c_n.append(c)
+                finals.append(final)
             layer_input = outputs[0] if directions == 1 else _fn.cat(outputs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = dropout(layer_input, self.dropout, True)
         output = layer_input
-        h_out, c_out = _fn.stack(h_n, 0), _fn.stack(c_n, 0)
+        stacked = [_fn.stack([f[k] for f in finals], 0) for k in range(parts)]
         if not batched:
-            return output.squeeze(1), (h_out.squeeze(1), c_out.squeeze(1))
-        if self.batch_first:
+            output = output.squeeze(1)
+            stacked = [t.squeeze(1) for t in stacked]
+        elif self.batch_first:
             output = output.transpose(0, 1)
-        return output, (h_out, c_out)
+        return output, (tuple(stacked) if self._has_cell else stacked[0])
 
-    def _run_direction(
-        self, x: Tensor, layer: int, direction: int, state: tuple[Tensor, Tensor]
-    ) -> tuple[Tensor, Tensor, Tensor]:
+    def _projected_steps(
+        self, x: Tensor, layer: int, direction: int
+    ) -> tuple[tuple[Tensor, ...], Parameter, Any]:
+        """All time steps' input projections in one product, split per step in one node."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         w_ih = getattr(self, "weight_ih" + suffix)
         w_hh = getattr(self, "weight_hh" + suffix)
-        bias = None
-        if self.bias:
-            bias = getattr(self, "bias_ih" + suffix) + getattr(self, "bias_hh" + suffix)
-        steps = Unbind.apply(linear(x, w_ih, bias), 0)
+        b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
+        b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
+        if self._has_cell and b_ih is not None:  # LSTM: both biases add to the gates
+            b_ih, b_hh = b_ih + b_hh, None
+        steps = Unbind.apply(linear(x, w_ih, b_ih), 0)
         if not isinstance(steps, tuple):
             steps = (steps,)
+        return steps, w_hh, b_hh
+
+    def _run_direction(
+        self, x: Tensor, layer: int, direction: int, state: tuple[Tensor, ...]
+    ) -> tuple[Tensor, tuple[Tensor, ...]]:
+        steps, w_hh, b_hh = self._projected_steps(x, layer, direction)
         order = range(len(steps) - 1, -1, -1) if direction else range(len(steps))
-        h, c = state
         hs: list[Tensor] = [None] * len(steps)  # type: ignore[list-item]
         for t in order:
-            h, c = LSTMStep.apply(steps[t], h, c, w_hh)
-            hs[t] = h
-        return _fn.stack(hs, 0), h, c
+            state = self._step(steps[t], state, w_hh, b_hh)
+            hs[t] = state[0]
+        return _fn.stack(hs, 0), state
+
+    def _step(
+        self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
+    ) -> tuple[Tensor, ...]:
+        raise NotImplementedError
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -197,3 +209,46 @@ class LSTM(Module):
         if self.bidirectional is not False:
             text += f", bidirectional={self.bidirectional}"
         return text
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory over a sequence; gate order i, f, g, o as PyTorch.
+
+    Input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) or
+    unbatched ``(L, input_size)``; returns ``output, (h_n, c_n)``.
+
+    Example:
+        >>> lstm = LSTM(4, 8, num_layers=2, batch_first=True)
+        >>> out, (h, c) = lstm(nettrain.randn(3, 5, 4))
+        >>> out.shape, h.shape
+        ((3, 5, 8), (2, 3, 8))
+    """
+
+    _gates = 4
+    _has_cell = True
+
+    def _step(
+        self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
+    ) -> tuple[Tensor, ...]:
+        return LSTMStep.apply(x_t, state[0], state[1], w_hh)
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit over a sequence; gate order r, z, n as PyTorch.
+
+    Same input layouts as ``LSTM``; returns ``output, h_n``.
+
+    Example:
+        >>> gru = GRU(4, 8, batch_first=True)
+        >>> out, h = gru(nettrain.randn(3, 5, 4))
+        >>> out.shape, h.shape
+        ((3, 5, 8), (1, 3, 8))
+    """
+
+    _gates = 3
+    _has_cell = False
+
+    def _step(
+        self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
+    ) -> tuple[Tensor, ...]:
+        return (GRUStep.apply(x_t, state[0], w_hh, b_hh),)
