@@ -37,6 +37,7 @@ import numpy_ref  # noqa: E402
 FRAMEWORKS = ("nettrain", "torch", "numpy")
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 _clock = time.perf_counter
+_torch_threads_set = False
 
 
 @dataclass
@@ -256,7 +257,8 @@ def describe_machine() -> list[str]:
     try:
         import torch
 
-        info.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads (default)")
+        how = "set by --torch-threads" if _torch_threads_set else "default"
+        info.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads ({how})")
     except ImportError:
         info.append("torch: not installed (PyTorch columns empty)")
     env = {k: v for k, v in os.environ.items() if "THREAD" in k or k.startswith("MALLOC")}
@@ -299,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
 
         frameworks = list(FRAMEWORKS)
         if args.torch_threads:
+            global _torch_threads_set
+            _torch_threads_set = True
             torch.set_num_threads(args.torch_threads)
     except ImportError:
         frameworks = ["nettrain", "numpy"]
