@@ -244,6 +244,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``exp(x) / sum(exp(x))`` along ``dim`` (``torch.softmax``; dim is required here)."""
+    from nettrain.nn.functional import softmax as _softmax
+
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``log(softmax(x))`` along ``dim``, computed stably."""
+    from nettrain.nn.functional import log_softmax as _log_softmax
+
+    return _log_softmax(input, dim, dtype=dtype)
+
+
 def sign(input: Tensor) -> Tensor:  # noqa: A002
     """Elementwise sign (zero gradient)."""
     return unary.Sign.apply(input)

@@ -797,6 +797,14 @@ class Tensor:
         """Elementwise max(x, 0)."""
         return _F.relu(self)
 
+    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        """``exp(x) / sum(exp(x))`` along ``dim``."""
+        return _F.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        """``log(softmax(x))`` along ``dim``."""
+        return _F.log_softmax(self, dim, dtype)
+
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max]."""
         return _F.clamp(self, min, max)
