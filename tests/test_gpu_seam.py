@@ -124,3 +124,17 @@ def test_checkpoint_written_on_gpu_loads_on_cpu_identically(tmp_path):
         np.testing.assert_array_equal(value.cpu().numpy(), cpu_model.state_dict()[name].numpy())
     back = nt.load(tmp_path / "gpu.safetensors", map_location="cuda")
     assert all(t.device.type == "cuda" for t in back.values())
+
+
+@needs_gpu
+@pytest.mark.gpu
+def test_optimizer_state_follows_a_model_moved_after_a_cpu_step():
+    model = nt.nn.Linear(4, 3)
+    opt = nt.optim.Adam(model.parameters(), lr=0.01)
+    model(nt.randn(5, 4)).sum().backward()
+    opt.step()
+    model.cuda()
+    opt.zero_grad()
+    model(nt.randn(5, 4, device="cuda")).sum().backward()
+    opt.step()
+    assert all(s["exp_avg"].device.type == "cuda" for s in opt.state.values())

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from nettrain import backend as _backend
 from nettrain.autograd import enable_grad
 from nettrain.backend import Array, get_array_module, to_device
 from nettrain.tensor import Tensor
@@ -182,7 +183,18 @@ class Optimizer:
 
     def _params_with_grad(self, group: dict[str, Any]) -> tuple[list[Tensor], list[Array]]:
         params = [p for p in group["params"] if p.grad is not None]
+        if _backend._cupy is not None:  # only with a GPU in use can state and params part ways
+            self._follow_param_devices(params)
         return params, [p.grad._data for p in params]
+
+    def _follow_param_devices(self, params: list[Tensor]) -> None:
+        """Move state to its parameter's device, so ``model.to(...)`` after building the
+        optimizer keeps working (``step`` counters stay on the CPU, as in PyTorch)."""
+        for p in params:
+            target = p.device
+            for key, value in self.state.get(p, {}).items():
+                if key != "step" and isinstance(value, Tensor) and value.device != target:
+                    value._data = to_device(value._data, target)
 
     def _scratch(self, like: Array, slot: int = 0) -> Array:
         """A reusable buffer shaped and typed like ``like`` (contents undefined)."""
