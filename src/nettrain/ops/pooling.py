@@ -8,8 +8,11 @@ slice: plain assignment when windows cannot overlap, accumulation when they can.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from nettrain.ops import Op
 from nettrain.ops.conv import pad2d
@@ -104,9 +107,24 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any, _grad_indices: Any = None) -> Any:
         xp, arg = ctx.xp, ctx.arg
+        if xp is np and not _overlapping(ctx.geometry) and math.isfinite(float(grad.sum())):
+            return (_route_disjoint(arg, grad, ctx.in_shape, ctx.geometry), *(None,) * 6)
         parts = ((index, xp.where(arg == k, grad, 0)) for k, index in _offsets(ctx.geometry))
         dx = _scatter(xp, parts, ctx.in_shape, ctx.geometry, grad.dtype)
         return (dx, *(None,) * 6)
+
+
+def _route_disjoint(arg: Any, grad: Any, in_shape: tuple[int, ...], geometry: tuple) -> Any:
+    """Max-pool backward when windows cannot overlap and ``grad`` is finite: each offset
+    writes ``grad * (arg == k)`` straight into its slice (one ufunc, no temporaries). A
+    finite ``grad`` keeps ``inf * 0`` NaNs out, so this equals routing by ``where``."""
+    pads = geometry[2]
+    dx = np.zeros(_padded_shape(in_shape, pads), dtype=grad.dtype)
+    for k, index in _offsets(geometry):
+        np.multiply(grad, arg == k, out=dx[index])
+    if not any(pads):
+        return dx
+    return dx[:, :, pads[0] : pads[0] + in_shape[2], pads[2] : pads[2] + in_shape[3]]
 
 
 def _last_nan(xp: Any, padded: Any, geometry: tuple, arg: Any) -> Any:
