@@ -18,8 +18,9 @@ from nettrain.backend import cuda_is_available  # noqa: E402
 _DEVICES = ["cpu"] + (["cuda"] if cuda_is_available() else [])
 
 
-@pytest.fixture(params=[pytest.param(d, marks=pytest.mark.gpu if d == "cuda" else ())
-                        for d in ["cpu", "cuda"]])
+@pytest.fixture(
+    params=[pytest.param(d, marks=pytest.mark.gpu if d == "cuda" else ()) for d in ["cpu", "cuda"]]
+)
 def device(request: pytest.FixtureRequest) -> str:
     """Each test using it runs on cpu always and on cuda when cupy and a GPU exist."""
     if request.param not in _DEVICES:

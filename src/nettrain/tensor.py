@@ -8,6 +8,7 @@ methods delegate to ``nettrain.functions``; no derivative math lives here.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -46,10 +47,8 @@ class RemovableHandle:
         if isinstance(container, dict):
             container.pop(self._key, None)
         else:
-            try:
+            with contextlib.suppress(ValueError):
                 container.remove(self._key)
-            except ValueError:
-                pass
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -567,6 +566,8 @@ class Tensor:
     # -- operators -----------------------------------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:  # the hot path: straight to the op
+            return _apply(_Add, (self, other))
         return _F.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
@@ -576,6 +577,8 @@ class Tensor:
         return self.add_(other)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:  # the hot path: straight to the op
+            return _apply(_Sub, (self, other))
         return _F.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -585,6 +588,8 @@ class Tensor:
         return self.sub_(other)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:  # the hot path: straight to the op
+            return _apply(_Mul, (self, other))
         return _F.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
@@ -1275,3 +1280,8 @@ def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
 _function._Tensor = Tensor
 
 from nettrain import functions as _F  # noqa: E402 - functions imports this module
+
+_apply = _function._apply
+from nettrain.ops.arithmetic import Add as _Add  # noqa: E402
+from nettrain.ops.arithmetic import Mul as _Mul  # noqa: E402
+from nettrain.ops.arithmetic import Sub as _Sub  # noqa: E402
