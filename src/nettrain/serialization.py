@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 from collections.abc import Mapping
 from typing import IO, Any
 
 import numpy as np
 import safetensors.numpy
 
+from nettrain._atomic import atomic_write_bytes
 from nettrain.backend import parse_device, to_device, to_numpy
 from nettrain.errors import CheckpointError
 from nettrain.tensor import Tensor
@@ -60,7 +60,7 @@ def save(obj: Any, f: PathLike | IO[bytes], metadata: Mapping[str, str] | None =
     if hasattr(f, "write"):
         f.write(payload)  # type: ignore[union-attr]
         return
-    _atomic_write(os.fspath(f), payload)
+    atomic_write_bytes(os.fspath(f), payload)
 
 
 def load(f: PathLike | IO[bytes], map_location: Any = None) -> Any:
@@ -196,29 +196,3 @@ def _read(path: str) -> bytes:
         raise CheckpointError(f"checkpoint {path!r} does not exist")
     with open(path, "rb") as handle:
         return handle.read()
-
-
-def _atomic_write(path: str, payload: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then rename over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)

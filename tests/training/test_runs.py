@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from nettrain import _atomic
 from nettrain.errors import ConfigError
 from nettrain.training import runs
 
@@ -45,14 +46,14 @@ def test_good_run_names(name):
 
 def test_atomic_write_keeps_old_content_when_writing_fails(tmp_path, monkeypatch):
     target = tmp_path / "file.bin"
-    runs.atomic_write_bytes(target, b"old")
+    _atomic.atomic_write_bytes(target, b"old")
 
     def broken_fsync(fd):
         raise OSError("disk full")
 
     monkeypatch.setattr(runs.os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="disk full"):
-        runs.atomic_write_bytes(target, b"new content")
+        _atomic.atomic_write_bytes(target, b"new content")
     assert target.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["file.bin"]  # the temporary file was removed
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from nettrain._atomic import atomic_write_bytes
 from nettrain.errors import CheckpointError
-from nettrain.training.runs import atomic_write_bytes
 
 FORMAT = "nettrain.checkpoint"
 FORMAT_VERSION = 1

@@ -146,7 +146,7 @@ def prune_after(run_dir: str | os.PathLike[str], step: int, epoch: int) -> int:
     would otherwise log those steps twice. Both files are rewritten atomically; returns the
     number of records dropped.
     """
-    from nettrain.training.runs import atomic_write_text
+    from nettrain._atomic import atomic_write_text
 
     jsonl_path = Path(run_dir) / "metrics.jsonl"
     if not jsonl_path.is_file():

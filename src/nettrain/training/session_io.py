@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import nettrain
+from nettrain._atomic import atomic_write_bytes
 from nettrain.errors import CheckpointError
 from nettrain.training import loop
 from nettrain.training.checkpoint import encode_checkpoint, restore_model
-from nettrain.training.runs import CHECKPOINTS, atomic_write_bytes
+from nettrain.training.runs import CHECKPOINTS
 
 
 class CheckpointMixin:
