@@ -36,7 +36,8 @@ def _seed_gradients(tensors: list[Any], grads: Any, keep_tensors: bool = False) 
                     f"grad can be implicitly created only for scalar outputs (this output has "
                     f"shape {tuple(tensor.shape)}); pass gradient= explicitly"
                 )
-            grad = get_array_module(tensor._data).ones_like(tensor._data)
+            data = tensor._data  # ones(shape, dtype): ones_like's Python wrapper is slower
+            grad = get_array_module(data).ones(data.shape, data.dtype)
         else:
             grad = (
                 grad

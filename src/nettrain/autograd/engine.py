@@ -40,6 +40,7 @@ def _dependencies(root_nodes: list[Any], tensor_cls: type) -> dict[Any, int]:
     deps: dict[Any, int] = {}
     roots = set(root_nodes)
     stack = list(roots)
+    get = deps.get
     while stack:
         node = stack.pop()
         if isinstance(node, tensor_cls):
@@ -47,11 +48,10 @@ def _dependencies(root_nodes: list[Any], tensor_cls: type) -> dict[Any, int]:
         edges = node._edges
         if edges is None:
             continue
-        for edge in edges:
-            if edge is None:
+        for child in edges[0::4]:
+            if child is None:
                 continue
-            child = edge[0]
-            count = deps.get(child)
+            count = get(child)
             if count is None:  # first edge to it: visit it (roots are already queued)
                 deps[child] = 1
                 if child not in roots:
@@ -192,7 +192,7 @@ class _Backward:
 
     def _check_user_result(self, node: Function, result: tuple, graph: bool) -> tuple:
         """User Functions return Tensors, one per forward input."""
-        expected = len(node._edges)
+        expected = len(node._edges) // 4
         if len(result) < expected:
             raise RuntimeError(
                 f"function {node._node_name} returned an incorrect number of gradients "
@@ -216,37 +216,41 @@ class _Backward:
         runs its backward inline, and each input gradient is fitted inline.
         """
         tensor_cls = self.tensor_cls
-        buffers: dict[Any, list[Any]] = {}
+        # Gradient buffers: output 0 of a node (or a leaf) is keyed by the node itself,
+        # output k > 0 by (node, k); no per-node slot list for the common single output.
+        buffers: dict[Any, Any] = {}
+        root_nodes: dict[Any, None] = {}
         for node, index, grad in roots:
-            slot = buffers.setdefault(node, _empty_slots(node, tensor_cls))
-            slot[index] = grad if slot[index] is None else slot[index] + grad
-        deps = _dependencies(list(buffers), tensor_cls)
-        ready = [node for node in buffers if node not in deps]
+            key = node if index == 0 else (node, index)
+            previous_grad = buffers.get(key)
+            buffers[key] = grad if previous_grad is None else previous_grad + grad
+            root_nodes[node] = None
+        deps = _dependencies(list(root_nodes), tensor_cls)
+        ready = [node for node in root_nodes if node not in deps]
         self.previous_mode = previous = _grad_state[0]
         create_graph = self.create_graph
         retain_graph = self.retain_graph
         plain = not create_graph and self.capture is None
         ndarray = _np.ndarray
+        pop = buffers.pop
         while ready:
             node = ready.pop()
-            grads = buffers.pop(node, None)
+            grad = pop(node, None)
             if isinstance(node, tensor_cls):
-                if grads is not None and grads[0] is not None:
-                    self.leaf(node, grads[0])
+                if grad is not None:
+                    self.leaf(node, grad)
                 continue
-            if grads is None:
-                results = ()
-            elif (
-                plain
-                and len(grads) == 1
-                and grads[0] is not None
+            meta = node._out_meta
+            if (
+                meta is None
+                and plain
+                and grad is not None
                 and node._array_forward
                 and node._pre_hooks is None
                 and node._retained is None
             ):
                 if node._released:
-                    self.call(node, grads)  # raises the freed-graph error
-                grad = grads[0]
+                    self.call(node, [grad])  # raises the freed-graph error
                 node.xp = _np if type(grad) is ndarray else get_array_module(grad)
                 node._graph = False
                 _grad_state[0] = False
@@ -258,31 +262,41 @@ class _Backward:
                     results = (results,)
                 if not retain_graph:
                     _release(node)
-            elif any(g is not None for g in grads):
-                grads = self._prepare(node, grads)
-                results = self.call(node, grads)
             else:
-                results = ()
+                grads = [grad]
+                if meta is not None:
+                    grads += [pop((node, k), None) for k in range(1, len(meta))]
+                if any(g is not None for g in grads):
+                    grads = self._prepare(node, grads)
+                    results = self.call(node, grads)
+                else:
+                    results = ()
+            edges = node._edges
+            if edges is None:
+                continue
             count = len(results)
-            for i, edge in enumerate(node._edges or ()):
-                if edge is None:
+            i = 0
+            for j in range(0, len(edges), 4):
+                child = edges[j]
+                if child is None:
+                    i += 1
                     continue
-                child = edge[0]
                 grad = results[i] if i < count else None
+                i += 1
                 if grad is not None:
+                    shape = edges[j + 2]
+                    dtype = edges[j + 3]
                     if create_graph:
-                        grad = _fit(grad, edge[2], edge[3], True, self.tensor_xp)
+                        grad = _fit(grad, shape, dtype, True, self.tensor_xp)
                     else:
-                        if grad.shape != edge[2]:
-                            grad = sum_to_shape(grad, edge[2], get_array_module(grad))
-                        dtype = edge[3]
+                        if grad.shape != shape:
+                            grad = sum_to_shape(grad, shape, get_array_module(grad))
                         if grad.dtype is not dtype and grad.dtype != dtype:
                             grad = grad.astype(dtype)
-                    slot = buffers.get(child)
-                    if slot is None:
-                        slot = buffers[child] = _empty_slots(child, tensor_cls)
-                    nr = edge[1]
-                    slot[nr] = grad if slot[nr] is None else slot[nr] + grad
+                    nr = edges[j + 1]
+                    key = child if nr == 0 else (child, nr)
+                    previous_grad = buffers.get(key)
+                    buffers[key] = grad if previous_grad is None else previous_grad + grad
                 remaining = deps[child] - 1
                 deps[child] = remaining
                 if remaining == 0:
@@ -303,13 +317,6 @@ def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:
     if problem is not None:
         name = getattr(hook, "__name__", type(hook).__name__)
         raise RuntimeError(f"hook '{name}' {problem}; return a gradient like the one it got")
-
-
-def _empty_slots(node: Any, tensor_cls: type) -> list[Any]:
-    """One gradient slot per output of ``node`` (a leaf has one)."""
-    if isinstance(node, tensor_cls) or node._out_meta is None:
-        return [None]
-    return [None] * len(node._out_meta)
 
 
 def _fit(grad: Any, shape: tuple[int, ...], dtype: Any, graph: bool, tensor_xp: Any) -> Any:

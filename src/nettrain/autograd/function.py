@@ -135,9 +135,10 @@ class Function:
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
         """The nodes gradients flow to (a leaf tensor stands for its accumulator)."""
-        if self._edges is None:
+        edges = self._edges
+        if edges is None:
             return ()
-        return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
+        return tuple((edges[j], edges[j + 1]) for j in range(0, len(edges), 4))
 
     def register_hook(self, hook: Any) -> Any:
         """Not supported on nodes; use ``Tensor.register_hook``."""
@@ -191,12 +192,12 @@ class Function:
         if kind == _OUT:
             return make(array, self, index, True) if self._graph else make(array)
         if kind == _IN and self._graph:
-            edge = self._edges[index]
-            if edge is not None:
-                node = edge[0]
+            edges = self._edges
+            node = edges[4 * index]
+            if node is not None:
                 if isinstance(node, _Tensor):  # a leaf: the tensor itself
                     return node
-                return make(array, node, edge[1], True)
+                return make(array, node, edges[4 * index + 1], True)
         return make(array)
 
 
@@ -208,6 +209,13 @@ _NEEDS: dict[int, tuple[bool, ...]] = {}
 
 # nettrain.tensor sets this when it loads (it imports this module, not the reverse).
 _Tensor: Any = None
+
+
+# A node's edges are one flat tuple, four entries per forward argument: the node the
+# gradient goes to (a leaf tensor stands for itself; None: no gradient), that node's
+# output index, and the argument's shape and dtype (to fit the gradient). One tuple per
+# node rather than one per edge: fewer objects for the cyclic GC to track.
+_NO_EDGE = (None, 0, None, None)
 
 
 def _edge(tensor: Any) -> tuple[Any, int, tuple[int, ...], Any]:
@@ -237,30 +245,32 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     edges = None
     if cls._array_forward:
         arrays = []
+        flat: list = []
         mask = 0
+        i = 0
         for arg in args:
             if isinstance(arg, tensor_cls):
                 data = arg._data
                 arrays.append(data)
                 if record and arg._requires_grad:
-                    if edges is None:
-                        edges = [None] * len(args)
-                    i = len(arrays) - 1
                     node = arg.grad_fn
                     if node is None:
-                        edges[i] = (arg, 0, data.shape, data.dtype)
+                        flat += (arg, 0, data.shape, data.dtype)
                     else:
-                        edges[i] = (node, arg._output_nr, data.shape, data.dtype)
+                        flat += (node, arg._output_nr, data.shape, data.dtype)
                     mask |= 1 << i
+                else:
+                    flat += _NO_EDGE
             else:
                 arrays.append(arg)
-        key = (len(args) << 16) | mask
+                flat += _NO_EDGE
+            i += 1
+        key = (i << 16) | mask
         needs = _NEEDS.get(key)
         if needs is None:  # one shared tuple per pattern: fewer objects for the GC
-            needs = _NEEDS[key] = tuple(bool(mask >> i & 1) for i in range(len(args)))
+            needs = _NEEDS[key] = tuple(bool(mask >> j & 1) for j in range(i))
         ctx.needs_input_grad = needs
-        if edges is not None:
-            edges = tuple(edges)
+        edges = tuple(flat) if mask else None
         ctx._edges = edges
         first = arrays[0]
         ctx.xp = _np if type(first) is _ndarray else get_array_module(*arrays)
@@ -268,9 +278,18 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
             _backend.check_same_device(ctx._node_name[:-9] or cls.__name__, arrays)
         out = cls.forward(ctx, *arrays)
         if type(out) is _ndarray and not cls.is_view:  # the common case, inline
+            result = object.__new__(tensor_cls)  # Tensor._make, inline
+            result._data = out
+            result.grad = None
+            result._output_nr = 0
+            result._vc = [0]
+            result._hooks = None
             if edges is None:
-                return tensor_cls._make(out)
-            result = tensor_cls._make(out, ctx, 0, out.dtype.kind in "fc")
+                result._requires_grad = False
+                result.grad_fn = None
+                return result
+            result._requires_grad = out.dtype.kind in "fc"
+            result.grad_fn = ctx
             saved = ctx._saved
             if saved is not None:
                 ctx._saved = _match_saved_arrays(saved, args, arrays, (out,), (result,))
@@ -280,11 +299,11 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     if record:
         for arg in args:
             if isinstance(arg, tensor_cls) and arg._requires_grad:
-                edges = tuple(
-                    _edge(a) if isinstance(a, tensor_cls) and a._requires_grad else None
-                    for a in args
-                )
-                ctx.needs_input_grad = tuple(e is not None for e in edges)
+                flat = []
+                for a in args:
+                    flat += _edge(a) if isinstance(a, tensor_cls) and a._requires_grad else _NO_EDGE
+                edges = tuple(flat)
+                ctx.needs_input_grad = tuple(e is not None for e in edges[0::4])
                 break
     if edges is None:
         ctx.needs_input_grad = (False,) * len(args)

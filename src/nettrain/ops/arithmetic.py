@@ -11,7 +11,7 @@ from typing import Any
 
 from nettrain.dtypes import get_default_dtype
 from nettrain.ops import Op
-from nettrain.ops._dtype_rules import promote
+from nettrain.ops._dtype_rules import _ndarray, promote
 
 
 class Add(Op):
@@ -19,7 +19,8 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any) -> Any:
-        x, y = promote(x, y)
+        if type(x) is not _ndarray or type(y) is not _ndarray or x.dtype is not y.dtype:
+            x, y = promote(x, y)
         return x + y
 
     @staticmethod
@@ -32,7 +33,8 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any) -> Any:
-        x, y = promote(x, y)
+        if type(x) is not _ndarray or type(y) is not _ndarray or x.dtype is not y.dtype:
+            x, y = promote(x, y)
         return x - y
 
     @staticmethod
@@ -46,7 +48,8 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any) -> Any:
-        x, y = promote(x, y)
+        if type(x) is not _ndarray or type(y) is not _ndarray or x.dtype is not y.dtype:
+            x, y = promote(x, y)
         ctx.save_for_backward(x, y)
         return x * y
 
