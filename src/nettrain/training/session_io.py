@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +99,45 @@ class CheckpointMixin:
         )
         if improved:
             self.best_val_loss, self.best_epoch = loss, self.epoch
-        data = self._encode()
-        if every and self.epoch % every == 0:
-            self._write(data, f"epoch-{self.epoch:04d}")
-        self._write(data, "last")
+        labels = [f"epoch-{self.epoch:04d}"] if every and self.epoch % every == 0 else []
+        labels.append("last")
         if improved:
-            self._write(data, "best")
+            labels.append("best")
+        self._write_same(self._encode(), labels)
+
+    def _write_same(self, data: bytes, labels: list[str]) -> None:
+        """Write one checkpoint under several names with one fsync: the temporary file is
+        written and synced once, then hard-linked and renamed onto each name (each rename
+        is atomic, and a later write of one name replaces its link, never the shared
+        content). Filesystems without hard links get one atomic write per name."""
+        directory = self.run_dir / CHECKPOINTS
+        fd, tmp = tempfile.mkstemp(prefix=".checkpoint.", suffix=".tmp", dir=directory)
+        made = [tmp]
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            for label in labels[1:]:
+                made.append(f"{tmp}.{label}")
+                os.link(tmp, made[-1])
+        except OSError:
+            for name in made:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
+            for label in labels:
+                self._write(data, label)
+            return
+        except BaseException:
+            for name in made:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
+            raise
+        for name, label in zip(made, labels):
+            path = directory / f"{label}.safetensors"
+            os.replace(name, path)
+            self.checkpoints[label if not label.startswith("epoch-") else "epoch"] = str(path)
+        _fsync_directory(directory)
 
 
 def _to_tensors(state: Any, nettrain: Any, device: str) -> Any:
@@ -121,3 +157,17 @@ def _to_tensors(state: Any, nettrain: Any, device: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the renames durable (best effort: not every platform can sync a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
