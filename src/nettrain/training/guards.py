@@ -71,11 +71,14 @@ class ShapeGuard:
     def __init__(self, model: Any, root: str = "model") -> None:
         self.model = model
         self._stack: list[Any] = []
-        self._handles = []
+        self._handles: list[Any] = []
         for name, module in model.named_modules():
             if not getattr(module, "_nettrain_path", None):
                 path = f"{root}.{name}" if name else root
                 object.__setattr__(module, "_nettrain_path", path)
+
+    def _attach(self) -> None:
+        for module in self.model.modules():
             self._handles.append(module.register_forward_pre_hook(self._enter))
             self._handles.append(module.register_forward_hook(self._leave))
 
@@ -97,16 +100,43 @@ class ShapeGuard:
         )
 
     def forward(self, *args: Any) -> Any:
-        """Call the model; re-raise a failure as ShapeError naming the failing module."""
-        self._stack.clear()
+        """Call the model; re-raise a failure as ShapeError naming the failing module.
+
+        The model runs without hooks (no per-module cost on every step); only when it
+        fails is the same input replayed once with hooks, without gradients, to find the
+        module, and that replay's precise error is raised (the run is stopping anyway).
+        """
         try:
             return self.model(*args)
         except LocatedShapeError:
             raise
-        except _WRAPPED as exc:
+        except Exception as exc:
+            located = self._locate(args)
+            if located is not None:
+                raise located from exc
+            if not isinstance(exc, _WRAPPED):
+                raise
             if isinstance(exc, NettrainError) and not isinstance(exc, ShapeError):
                 raise
             raise self._wrap(exc) from exc
+
+    def _locate(self, args: tuple[Any, ...]) -> LocatedShapeError | None:
+        """Replay the forward with hooks; the replay's LocatedShapeError, if it raises one
+        (the stack then names the innermost module that was running)."""
+        import nettrain
+
+        self._stack.clear()
+        self._attach()
+        try:
+            with nettrain.no_grad():
+                self.model(*args)
+        except LocatedShapeError as exc:
+            return exc
+        except Exception:  # noqa: BLE001 - the original error is reported instead
+            return None
+        finally:
+            self.remove()
+        return None
 
     def _wrap(self, exc: BaseException) -> BaseException:
         if not self._stack:
