@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
 import typer
@@ -116,6 +117,9 @@ class TrainProgress:
             transient=False,
         )
         self.task: Any = None
+        self.min_interval_s = 0.05
+        self._pending: Any = None
+        self._shown = -math.inf
 
     def __enter__(self) -> TrainProgress:
         return self
@@ -124,9 +128,26 @@ class TrainProgress:
         self.close()
 
     def __call__(self, event: Any) -> None:
+        if event.kind == "step":
+            # the display refreshes ~10 times a second: format only what it can show
+            self._pending = event
+            if time.perf_counter() - self._shown >= self.min_interval_s:
+                self._flush()
+            return
+        self._flush()
         if event.kind == "start":
             self._start(event)
-        elif event.kind == "step" and self.task is not None:
+        elif event.kind == "epoch":
+            parts = [f"epoch {event.epoch}/{event.epochs}"]
+            for split, values in event.metrics.items():
+                parts += [f"{split} {k} {fmt(v)}" for k, v in values.items()]
+            self.progress.console.print("  ".join(parts))
+
+    def _flush(self) -> None:
+        """Show the latest step event, if one is waiting."""
+        event, self._pending = self._pending, None
+        if event is not None and self.task is not None:
+            self._shown = time.perf_counter()
             self.progress.update(
                 self.task,
                 completed=event.step,
@@ -136,11 +157,6 @@ class TrainProgress:
                 lr=fmt(event.lr, 3),
                 speed=fmt(round(event.samples_per_sec)) if event.samples_per_sec else "-",
             )
-        elif event.kind == "epoch":
-            parts = [f"epoch {event.epoch}/{event.epochs}"]
-            for split, values in event.metrics.items():
-                parts += [f"{split} {k} {fmt(v)}" for k, v in values.items()]
-            self.progress.console.print("  ".join(parts))
 
     def _start(self, event: Any) -> None:
         self.progress.console.print(f"run directory: {event.run_dir}")
@@ -159,6 +175,7 @@ class TrainProgress:
 
     def close(self) -> None:
         """Stop the live display (idempotent)."""
+        self._flush()
         if self.task is not None:
             self.progress.stop()
             self.task = None
