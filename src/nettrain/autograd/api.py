@@ -6,21 +6,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from nettrain.autograd import engine
+from nettrain.autograd import function as _function
 from nettrain.backend import get_array_module
 
 
 def _as_list(value: Any) -> list[Any]:
-    from nettrain.tensor import Tensor
-
-    if isinstance(value, Tensor):
+    if isinstance(value, _function._Tensor):  # set when nettrain.tensor loads
         return [value]
     return list(value)
 
 
 def _seed_gradients(tensors: list[Any], grads: Any, keep_tensors: bool = False) -> list[Any]:
     """The starting gradients: given ones (checked), or 1 for scalar outputs."""
-    from nettrain.tensor import Tensor
-
+    Tensor = _function._Tensor  # noqa: N806 - the class, set when nettrain.tensor loads
     grads = [None] * len(tensors) if grads is None else _as_list(grads)
     if len(grads) != len(tensors):
         raise RuntimeError(f"got {len(grads)} gradients for {len(tensors)} outputs")
@@ -36,8 +34,9 @@ def _seed_gradients(tensors: list[Any], grads: Any, keep_tensors: bool = False) 
                     f"grad can be implicitly created only for scalar outputs (this output has "
                     f"shape {tuple(tensor.shape)}); pass gradient= explicitly"
                 )
-            data = tensor._data  # ones(shape, dtype): ones_like's Python wrapper is slower
-            grad = get_array_module(data).ones(data.shape, data.dtype)
+            data = tensor._data  # empty + fill: ones/ones_like are slower Python wrappers
+            grad = get_array_module(data).empty(data.shape, data.dtype)
+            grad.fill(1)
         else:
             grad = (
                 grad

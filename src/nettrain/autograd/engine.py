@@ -15,11 +15,22 @@ from typing import Any
 
 import numpy as _np
 
+from nettrain.autograd import function as _function
 from nettrain.autograd import grad_mode
 from nettrain.autograd.function import Function
 from nettrain.backend import get_array_module
 
 _grad_state = grad_mode._state
+_TENSOR_XP: list[Any] = []
+
+
+def _tensor_xp() -> Any:
+    """The Tensor namespace for differentiable backward (imported once, on first use)."""
+    if not _TENSOR_XP:
+        from nettrain.ops._tensor_xp import TENSOR_XP
+
+        _TENSOR_XP.append(TENSOR_XP)
+    return _TENSOR_XP[0]
 
 
 def sum_to_shape(grad: Any, shape: tuple[int, ...], xp: Any) -> Any:
@@ -71,11 +82,8 @@ class _Backward:
         capture: dict[Any, int] | None,
         accumulate: bool,
     ) -> None:
-        from nettrain.ops._tensor_xp import TENSOR_XP
-        from nettrain.tensor import Tensor
-
-        self.tensor_cls = Tensor
-        self.tensor_xp = TENSOR_XP
+        self.tensor_cls = _function._Tensor  # set when nettrain.tensor loads
+        self.tensor_xp = _tensor_xp()
         self.retain_graph = retain_graph
         self.create_graph = create_graph
         self.capture = capture

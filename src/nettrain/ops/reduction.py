@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from math import prod as _prod
 from typing import Any
+
+import numpy as _np
 
 from nettrain.dtypes import get_default_dtype
 from nettrain.ops import Op
+
+_ndarray = _np.ndarray
+# Up to this many elements, a reduction's gradient is filled rather than broadcast.
+_FILL_LIMIT = 4096
 
 
 def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...]:
@@ -32,8 +39,17 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 
 
 def _expand_back(grad: Any, ctx: Any) -> Any:
-    """Broadcast a reduced gradient back to the input's shape."""
-    return ctx.xp.broadcast_to(grad.reshape(ctx.kept), ctx.shape)
+    """Broadcast a reduced gradient back to the input's shape.
+
+    A small numpy gradient is filled into a new array: two C calls, cheaper than
+    ``broadcast_to``'s Python wrapper; large ones stay zero-copy broadcast views.
+    """
+    shape = ctx.shape
+    if type(grad) is _ndarray and _prod(shape) <= _FILL_LIMIT:
+        out = _np.empty(shape, grad.dtype)
+        out[...] = grad.reshape(ctx.kept)
+        return out
+    return ctx.xp.broadcast_to(grad.reshape(ctx.kept), shape)
 
 
 class Sum(Op):
