@@ -244,6 +244,10 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     record = _grad_state[0]
     edges = None
     if cls._array_forward:
+        if len(args) == 2:
+            x, y = args
+            if isinstance(x, tensor_cls) and isinstance(y, tensor_cls):
+                return _apply_two_tensors(ctx, cls, args, x, y, record)
         arrays = []
         flat: list = []
         mask = 0
@@ -315,6 +319,65 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     finally:
         _grad_state[0] = previous
     return _wrap_tensors(ctx, args, out, edges)
+
+
+# needs_input_grad for two arguments, indexed by (needs x) * 2 + (needs y).
+_PAIR_NEEDS = ((False, False), (False, True), (True, False), (True, True))
+
+
+def _apply_two_tensors(ctx: Function, cls: type, args: tuple, x: Any, y: Any, record: bool) -> Any:
+    """``_apply`` for the commonest call, a built-in op on two Tensors, without loops."""
+    tensor_cls = _Tensor
+    dx = x._data
+    dy = y._data
+    gx = record and x._requires_grad
+    gy = record and y._requires_grad
+    ctx.needs_input_grad = _PAIR_NEEDS[gx * 2 + gy]
+    if gx or gy:
+        # (an operand Tensor that needs no grad may wrap a Python scalar: no shape)
+        if not gx:
+            ex = _NO_EDGE
+        elif x.grad_fn is None:
+            ex = (x, 0, dx.shape, dx.dtype)
+        else:
+            ex = (x.grad_fn, x._output_nr, dx.shape, dx.dtype)
+        if not gy:
+            edges = ex + _NO_EDGE
+        elif y.grad_fn is None:
+            edges = ex + (y, 0, dy.shape, dy.dtype)
+        else:
+            edges = ex + (y.grad_fn, y._output_nr, dy.shape, dy.dtype)
+    else:
+        edges = None
+    ctx._edges = edges
+    ctx.xp = _np if type(dx) is _ndarray else get_array_module(dx, dy)
+    if _backend._cupy is not None:  # only once cupy is in use can devices be mixed
+        _backend.check_same_device(ctx._node_name[:-9] or cls.__name__, [dx, dy])
+    out = cls.forward(ctx, dx, dy)
+    if type(out) is not _ndarray or cls.is_view:
+        return _wrap_arrays(ctx, cls, args, [dx, dy], out, edges)
+    result = object.__new__(tensor_cls)  # Tensor._make, inline
+    result._data = out
+    result.grad = None
+    result._output_nr = 0
+    result._vc = [0]
+    result._hooks = None
+    if edges is None:
+        result._requires_grad = False
+        result.grad_fn = None
+        return result
+    result._requires_grad = out.dtype.kind in "fc"
+    result.grad_fn = ctx
+    saved = ctx._saved
+    if saved is not None:
+        if len(saved) == 2 and saved[0] is dx and saved[1] is dy and dx is not dy:
+            vx = x._vc  # both inputs saved as they came (mul): the records, inline
+            vy = y._vc
+            ctx._saved = (dx, _IN, 0, vx, vx[0], dy, _IN, 1, vy, vy[0])
+        else:
+            ctx._saved = _match_saved_arrays(saved, args, [dx, dy], (out,), (result,))
+    ctx._out_meta = None
+    return result
 
 
 def _as_array(value: Any) -> Any:
