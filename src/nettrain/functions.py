@@ -7,46 +7,104 @@ argument handling exists once. No derivative math lives here.
 from __future__ import annotations
 
 import builtins
-import warnings
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+# The shape functions live in their own module; ``x as x`` marks them as re-exported.
+from nettrain._functions_shape import (
+    _check_tensor as _check_tensor,
+)
+from nettrain._functions_shape import (
+    _operand as _operand,
+)
+from nettrain._functions_shape import (
+    _plain as _plain,
+)
+from nettrain._functions_shape import (
+    _resolve_shape as _resolve_shape,
+)
+from nettrain._functions_shape import (
+    _shape_arg as _shape_arg,
+)
+from nettrain._functions_shape import (
+    cat as cat,
+)
+from nettrain._functions_shape import (
+    chunk as chunk,
+)
+from nettrain._functions_shape import (
+    clone as clone,
+)
+from nettrain._functions_shape import (
+    concat as concat,
+)
+from nettrain._functions_shape import (
+    concatenate as concatenate,
+)
+from nettrain._functions_shape import (
+    flatten as flatten,
+)
+from nettrain._functions_shape import (
+    flip as flip,
+)
+from nettrain._functions_shape import (
+    gather as gather,
+)
+from nettrain._functions_shape import (
+    masked_fill as masked_fill,
+)
+from nettrain._functions_shape import (
+    permute as permute,
+)
+from nettrain._functions_shape import (
+    reshape as reshape,
+)
+from nettrain._functions_shape import (
+    split as split,
+)
+from nettrain._functions_shape import (
+    squeeze as squeeze,
+)
+from nettrain._functions_shape import (
+    stack as stack,
+)
+from nettrain._functions_shape import (
+    swapaxes as swapaxes,
+)
+from nettrain._functions_shape import (
+    swapdims as swapdims,
+)
+from nettrain._functions_shape import (
+    t as t,
+)
+from nettrain._functions_shape import (
+    transpose as transpose,
+)
+from nettrain._functions_shape import (
+    unbind as unbind,
+)
+from nettrain._functions_shape import (
+    unflatten as unflatten,
+)
+from nettrain._functions_shape import (
+    unsqueeze as unsqueeze,
+)
+from nettrain._functions_shape import (
+    where as where,
+)
 from nettrain.autograd import function as _function_module
 from nettrain.backend import get_array_module
-from nettrain.dtypes import numpy_dtype
-from nettrain.ops import arithmetic, indexing, linalg, reduction, unary
-from nettrain.ops import shape as shape_ops
+from nettrain.ops import arithmetic, linalg, reduction, unary
 from nettrain.tensor import Tensor
 
 return_types_max = namedtuple("max", ["values", "indices"])
 return_types_min = namedtuple("min", ["values", "indices"])
 
-_SCALARS = (int, float, bool)
-
-
-_PASS_THROUGH = (Tensor, *_SCALARS)
 _apply = _function_module._apply
 _Add, _Sub, _Mul, _Div = arithmetic.Add, arithmetic.Sub, arithmetic.Mul, arithmetic.Div
-
-
-def _operand(value: Any) -> Any:
-    """Tensors and Python scalars pass through; anything else becomes an array constant."""
-    if type(value) is Tensor or isinstance(value, _PASS_THROUGH):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return value
-    return np.asarray(value)
-
-
-def _check_tensor(value: Any, name: str, fn: str) -> Tensor:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(value).__name__}")
-    return value
 
 
 # -- arithmetic --------------------------------------------------------------------
@@ -236,12 +294,6 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 
 
 clip = clamp
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Tensor):
-        return value._data
-    return value
 
 
 def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -553,213 +605,6 @@ def cumsum(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     return Tensor._make(xp.cumsum(input._data, axis=dim))
 
 
-# -- shapes ------------------------------------------------------------------------
-
-
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(builtins.int(s) for s in shape)
-
-
-def _resolve_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
-    """Fill a single -1 and check that the element count matches."""
-    if -1 in shape:
-        known = 1
-        for size in shape:
-            if size != -1:
-                known *= size
-        if shape.count(-1) > 1:
-            raise RuntimeError("only one dimension can be inferred")
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    count = 1
-    for size in shape:
-        count *= size
-    if count != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
-
-
-def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
-    """The same elements in a new shape (one -1 is inferred)."""
-    target = _resolve_shape(_shape_arg(shape), input._data.size)
-    if target == input._data.shape:
-        return shape_ops.Reshape.apply(input, target)
-    return shape_ops.Reshape.apply(input, target)
-
-
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
-    """Swap two dimensions."""
-    ndim = builtins.max(input.ndim, 1)
-    if input.ndim < 2:
-        return shape_ops.Reshape.apply(input, input.shape)
-    return shape_ops.Transpose.apply(input, dim0 % ndim, dim1 % ndim)
-
-
-swapaxes = swapdims = transpose
-
-
-def t(input: Tensor) -> Tensor:  # noqa: A002
-    """Transpose a tensor of at most 2 dimensions."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, 1)
-
-
-def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
-    """Reorder dimensions."""
-    order = _shape_arg(dims)
-    if sorted(d % builtins.max(input.ndim, 1) for d in order) != list(range(input.ndim)):
-        raise RuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match "
-            f"the length of the desired ordering of dimensions i.e. input.dim() = "
-            f"{input.ndim} is not equal to len(dims) = {len(order)}"
-        )
-    return shape_ops.Permute.apply(input, tuple(d % input.ndim for d in order))
-
-
-def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
-    """Drop size-1 dimensions (all, or those in ``dim``)."""
-    shape = input.shape
-    if dim is None:
-        target = tuple(s for s in shape if s != 1)
-    else:
-        axes = reduction.normalize_dims(dim, input.ndim)
-        target = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    return shape_ops.Reshape.apply(input, target)
-
-
-def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    """Insert a size-1 dimension at ``dim``."""
-    ndim = input.ndim + 1
-    if not -ndim <= dim < ndim:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-ndim}, "
-            f"{ndim - 1}], but got {dim})"
-        )
-    target = list(input.shape)
-    target.insert(dim % ndim, 1)
-    return shape_ops.Reshape.apply(input, tuple(target))
-
-
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
-    """Merge dimensions ``start_dim..end_dim`` into one."""
-    shape = input.shape
-    if not shape:
-        return shape_ops.Reshape.apply(input, (1,))
-    start, end = start_dim % len(shape), end_dim % len(shape)
-    merged = 1
-    for size in shape[start : end + 1]:
-        merged *= size
-    return shape_ops.Reshape.apply(input, (*shape[:start], merged, *shape[end + 1 :]))
-
-
-def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002
-    """Split dimension ``dim`` into ``sizes``."""
-    shape = input.shape
-    dim = dim % len(shape)
-    sizes = _resolve_shape(tuple(sizes), shape[dim])
-    return shape_ops.Reshape.apply(input, (*shape[:dim], *sizes, *shape[dim + 1 :]))
-
-
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate along an existing dimension."""
-    tensors = [_check_tensor(x, "tensors", "cat") for x in tensors]
-    if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    dim = dim % builtins.max(tensors[0].ndim, 1)
-    return shape_ops.Cat.apply(dim, *tensors)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Stack along a new dimension."""
-    tensors = [_check_tensor(x, "tensors", "stack") for x in tensors]
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shapes = {x.shape for x in tensors}
-    if len(shapes) > 1:
-        raise RuntimeError(
-            f"stack expects each tensor to be equal size, but got "
-            f"{[list(x.shape) for x in tensors]}"
-        )
-    dim = dim % (tensors[0].ndim + 1)
-    return shape_ops.Stack.apply(dim, *tensors)
-
-
-def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
-    """``input`` where ``condition`` holds, else ``other``; with one argument, nonzero()."""
-    cond = condition._data if isinstance(condition, Tensor) else condition
-    if input is None and other is None:
-        xp = get_array_module(cond)
-        return tuple(Tensor._make(i.astype(np.int64)) for i in xp.nonzero(cond))
-    cond = cond.astype(bool, copy=False)
-    return shape_ops.Where.apply(cond, _operand(input), _operand(other))
-
-
-def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
-    """``value`` where ``mask`` holds, else ``input``."""
-    fill = value._data if isinstance(value, Tensor) else value
-    return shape_ops.Where.apply(_plain(mask).astype(bool, copy=False), fill, input)
-
-
-def clone(input: Tensor) -> Tensor:  # noqa: A002
-    """A differentiable copy."""
-    return shape_ops.Clone.apply(input)
-
-
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Split into chunks of a given size, or of the listed sizes."""
-    size = tensor.shape[dim]
-    if isinstance(split_size_or_sections, builtins.int):
-        step = split_size_or_sections
-        bounds = [(start, builtins.min(start + step, size)) for start in range(0, size, step)]
-    else:
-        bounds, start = [], 0
-        for length in split_size_or_sections:
-            bounds.append((start, start + length))
-            start += length
-        if start != size:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size}")
-    lead = (slice(None),) * (dim % tensor.ndim)
-    return tuple(tensor[(*lead, slice(a, b))] for a, b in bounds)
-
-
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    """Split into ``chunks`` nearly equal pieces."""
-    size = input.shape[dim]
-    step = -(-size // chunks)
-    return split(input, builtins.max(step, 1), dim)
-
-
-def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    """The slices along ``dim``, without that dimension."""
-    lead = (slice(None),) * (dim % input.ndim)
-    return tuple(input[(*lead, i)] for i in range(input.shape[dim]))
-
-
-def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
-    """Reverse the order of elements along ``dims``."""
-    index = [slice(None)] * input.ndim
-    for d in reduction.normalize_dims(dims, input.ndim):
-        index[d] = slice(None, None, -1)
-    return input[tuple(index)]
-
-
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
-    """``out[i][j] = input[index[i][j]][j]`` (for dim 0), differentiable in ``input``."""
-    xp = get_array_module(input._data)
-    idx = _plain(index)
-    grids = list(xp.indices(idx.shape, sparse=True))
-    grids[dim % input.ndim] = idx
-    return input[tuple(grids)]
-
-
 def numel(input: Tensor) -> int:  # noqa: A002
     """Number of elements."""
     return builtins.int(input._data.size)
@@ -783,26 +628,3 @@ def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:  # noqa: A002
 def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     """Outer product of two vectors."""
     return mul(input.unsqueeze(1), vec2.unsqueeze(0))
-
-
-def einsum_unavailable(*_: Any) -> None:
-    """einsum is not part of nettrain; say so instead of failing obscurely."""
-    raise NotImplementedError("nettrain has no einsum; compose matmul, permute and sum")
-
-
-def _numpy_dtype_or_none(dtype: Any) -> Any:
-    return None if dtype is None else numpy_dtype(dtype)
-
-
-def _warn_implicit_dim(fn: str, ndim: int) -> int:
-    """PyTorch's legacy choice of dim for softmax-like calls without one."""
-    warnings.warn(
-        f"Implicit dimension choice for {fn} has been deprecated. Change the call to "
-        "include dim=X as an argument.",
-        UserWarning,
-        stacklevel=3,
-    )
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-_ = indexing  # imported for Tensor.__getitem__'s use through this module's namespace
