@@ -170,6 +170,21 @@ def nll_loss(
     return out.reshape(shape) if reduction == "none" else out
 
 
+def _pointwise(
+    name: str,
+    op: Any,
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str,
+    weight: Tensor | None,
+) -> Tensor:
+    """An elementwise loss op, reduced directly or after an optional per-element weight."""
+    _check_same_size(name, input, target)
+    if weight is None:
+        return op.apply(input, target, reduction)
+    return _weighted(name, op.apply(input, target, "none"), weight, input, reduction, True)
+
+
 def mse_loss(
     input: Tensor,  # noqa: A002
     target: Tensor,
@@ -180,11 +195,7 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error ``(input - target)**2``, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_same_size("mse_loss", input, target)
-    if weight is not None:
-        loss = loss_ops.MSELoss.apply(input, target, "none")
-        return _weighted("mse_loss", loss, weight, input, reduction, True)
-    return loss_ops.MSELoss.apply(input, target, reduction)
+    return _pointwise("mse_loss", loss_ops.MSELoss, input, target, reduction, weight)
 
 
 def l1_loss(
@@ -197,11 +208,7 @@ def l1_loss(
 ) -> Tensor:
     """Mean absolute error ``|input - target|``, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_same_size("l1_loss", input, target)
-    if weight is not None:
-        loss = loss_ops.L1Loss.apply(input, target, "none")
-        return _weighted("l1_loss", loss, weight, input, reduction, True)
-    return loss_ops.L1Loss.apply(input, target, reduction)
+    return _pointwise("l1_loss", loss_ops.L1Loss, input, target, reduction, weight)
 
 
 def smooth_l1_loss(
