@@ -16,13 +16,15 @@ def grid(**options: list[Any]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values)) for values in itertools.product(*options.values())]
 
 
-def problem(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Inputs, targets and initial (weight, bias) of a small tanh regression, float32."""
+def problem(
+    seed: int = 0, dtype: Any = np.float32
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Inputs, targets and initial (weight, bias) of a small tanh regression."""
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((8, 5)).astype(np.float32)
-    y = rng.standard_normal((8, 3)).astype(np.float32)
-    w = (rng.standard_normal((5, 3)) * 0.5).astype(np.float32)
-    b = (rng.standard_normal(3) * 0.1).astype(np.float32)
+    x = rng.standard_normal((8, 5)).astype(dtype)
+    y = rng.standard_normal((8, 3)).astype(dtype)
+    w = (rng.standard_normal((5, 3)) * 0.5).astype(dtype)
+    b = (rng.standard_normal(3) * 0.1).astype(dtype)
     return x, y, [w, b]
 
 
@@ -56,8 +58,10 @@ class Pair:
         group_lrs: list[float] | None = None,
         device: str = "cpu",
         shared_grads: bool = True,
+        dtype: Any = np.float32,
     ) -> None:
-        x, y, init = problem()
+        x, y, init = problem(dtype=dtype)
+        self.init = init
         self.shared_grads = shared_grads
         self.device = device
         self.torch = torch
@@ -92,6 +96,6 @@ class Pair:
             np.testing.assert_allclose(
                 n.detach().cpu().numpy(), t.detach().numpy(), rtol=rtol, atol=atol
             )
-        assert any(not np.allclose(t.detach().numpy(), a) for t, a in zip(self.tp, problem()[2])), (
+        assert any(not np.allclose(t.detach().numpy(), a) for t, a in zip(self.tp, self.init)), (
             "parameters did not move"
         )

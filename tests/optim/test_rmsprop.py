@@ -10,14 +10,24 @@ from nettrain.optim import RMSprop
 
 torch = pytest.importorskip("torch")
 
-CASES = grid(
-    lr=[0.01],
-    alpha=[0.99, 0.3],
-    weight_decay=[0.0, 0.1],
-    momentum=[0.0, 0.9],
-    centered=[False, True],
-    maximize=[False, True],
-)
+# Centered RMSprop divides by sqrt(square_avg - grad_avg**2). With a short memory
+# (alpha=0.3) on a slowly changing gradient the two terms nearly cancel, so float32
+# round-off that differs between CPUs (fused multiply-adds, vector widths) is amplified
+# without bound: a float32 comparison of that case would test the CPU, not the update
+# rule. It is compared in float64 (test_float64_trajectories.py) instead; float32 keeps
+# the well-conditioned cases.
+CASES = [
+    c
+    for c in grid(
+        lr=[0.01],
+        alpha=[0.99, 0.3],
+        weight_decay=[0.0, 0.1],
+        momentum=[0.0, 0.9],
+        centered=[False, True],
+        maximize=[False, True],
+    )
+    if not (c["centered"] and c["alpha"] < 0.9)
+]
 
 
 @pytest.mark.parametrize("kwargs", CASES, ids=str)

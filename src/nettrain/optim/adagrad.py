@@ -75,6 +75,12 @@ class Adagrad(Optimizer):
         params, grads = self._params_with_grad(group)
         if not params:
             return
+        for p in params:
+            if not self.state[p]:  # added by add_param_group: initialised lazily, as PyTorch
+                self.state[p]["step"] = self._step_state()
+                # PyTorch takes the defaults' value here, not the group's
+                initial = float(self.defaults["initial_accumulator_value"])
+                self.state[p]["sum"] = self._zeros_state(p, initial)
         states = [self.state[p] for p in params]
         datas = [p._data for p in params]
         adagrad(

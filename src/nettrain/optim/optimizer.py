@@ -321,12 +321,18 @@ def effective_grad(
 
 
 def lerp_(xp: Any, start: Array, end: Array, weight: float, tmp: Array) -> None:
-    """``start.lerp_(end, weight)`` with PyTorch's two-branch formula (float32 weight)."""
-    w = float(np.float32(weight))
+    """``start.lerp_(end, weight)`` with PyTorch's two-branch formula.
+
+    PyTorch rounds a scalar weight to the tensor's compute type (float32 for float16 and
+    float32 tensors, float64 for float64 ones), and so does this: rounding it to float32
+    for a float64 tensor would make float64 trajectories drift by ~1e-7.
+    """
+    compute = np.float64 if start.dtype == np.float64 else np.float32
+    w = compute(weight)
     xp.subtract(end, start, out=tmp)
     if w < 0.5:
-        tmp *= w
+        tmp *= float(w)
         start += tmp
     else:
-        tmp *= float(np.float32(1.0) - np.float32(w))
+        tmp *= float(compute(1.0) - w)
         xp.subtract(end, tmp, out=start)
