@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from nettrain.cli.console import DebugOption, fmt, stdout
+from nettrain.cli.params import parse_float
 from nettrain.cli.train import SetOption
 
 
@@ -32,9 +33,9 @@ def gradcheck(
             "passed, max_abs_error, max_rel_error, checked, message).",
         ),
     ] = False,
-    eps: Annotated[float, typer.Option(help="Finite-difference step.")] = 1e-6,
-    atol: Annotated[float, typer.Option(help="Absolute tolerance.")] = 1e-5,
-    rtol: Annotated[float, typer.Option(help="Relative tolerance.")] = 1e-3,
+    eps: Annotated[float, typer.Option(help="Finite-difference step.", parser=parse_float)] = 1e-6,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance.", parser=parse_float)] = 1e-5,
+    rtol: Annotated[float, typer.Option(help="Relative tolerance.", parser=parse_float)] = 1e-3,
     overrides: Annotated[list[str] | None, SetOption] = None,
     debug: Annotated[bool, DebugOption] = False,
 ) -> None:

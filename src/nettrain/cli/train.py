@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from nettrain.cli.console import DebugOption, TrainProgress, stdout, summary_table
+from nettrain.cli.params import parse_int
 
 SetOption = typer.Option(
     "--set",
@@ -36,7 +37,8 @@ def train(
         typer.Option(help="Continue a run: its directory or a checkpoint file.", metavar="PATH"),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed (default: the config's).", metavar="N")
+        int | None,
+        typer.Option(help="Seed (default: the config's).", metavar="N", parser=parse_int),
     ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress; print only the run directory.")
