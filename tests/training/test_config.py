@@ -415,3 +415,19 @@ def test_a_python_tag_in_a_file_is_rejected(tmp_path):
 def test_validate_data_rejects_non_mappings():
     with pytest.raises(ConfigError, match="mapping"):
         validate_data([1, 2])  # type: ignore[arg-type]
+
+
+def test_alias_bomb_still_reports_unknown_top_level_keys(tmp_path):
+    bomb = ["lols:", "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 9):
+        bomb.append(f"  a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
+    path = tmp_path / "lols.yaml"
+    path.write_text("name: lols\nmodle: {type: Linear}\n" + "\n".join(bomb) + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    messages = [f"{i.key_path}: {i.message}" for i in info.value.issues]
+    assert any("lols.a8[0]: YAML anchors and aliases expand" in m for m in messages), messages
+    assert any(m.startswith("modle: unknown key") for m in messages), messages
+    assert any(m.startswith("lols: unknown key") for m in messages), messages
+    unknown = next(i for i in info.value.issues if i.key_path == "modle")
+    assert (unknown.file, unknown.line) == (str(path), 2)

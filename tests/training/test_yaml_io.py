@@ -230,3 +230,28 @@ def test_dump_yaml_round_trips():
     assert again == data
     assert list(again) == list(data)  # key order kept
     assert "- {type: Linear, in_features: 4, out_features: 2}" in text
+
+
+def _laughs(levels: int = 9) -> str:
+    """A "billion laughs" document: each anchor repeats the previous one ten times."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        aliases = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{aliases}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_points_at_the_alias_that_expands():
+    with pytest.raises(ConfigError) as info:
+        parse_yaml(_laughs(), file="lols.yaml")
+    (issue,) = info.value.issues
+    assert "anchors and aliases expand" in issue.message
+    assert "*a7" in issue.message and "&a7" in issue.message
+    # the alias itself: the first '*a7' on the last line (line 9), not the anchor on line 8
+    assert (issue.line, issue.column) == (9, _laughs().splitlines()[8].index("*a7") + 1)
+    assert issue.key_path == "a8[0]"
+
+
+def test_small_aliases_are_fine():
+    data, _ = parse_yaml("base: &b {lr: 0.1}\nx: *b\ny: [*b, *b]\n")
+    assert data["x"] == {"lr": 0.1} and data["y"] == [{"lr": 0.1}, {"lr": 0.1}]

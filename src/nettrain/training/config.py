@@ -37,6 +37,7 @@ from nettrain.training.registry import (
 from nettrain.training.suggest import did_you_mean
 from nettrain.training.yaml_io import (
     Marks,
+    YamlExpansionError,
     apply_overrides,
     format_key_path,
     load_yaml,
@@ -135,12 +136,29 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         ConfigError: with every problem found in the file and the overrides.
     """
     path = Path(path)
-    data, marks = load_yaml(path)
+    try:
+        data, marks = load_yaml(path)
+    except YamlExpansionError as exc:
+        raise _with_other_problems(exc, path) from None
     data = apply_overrides(data, list(overrides))
     overridden = [_canonical(key.partition("=")[0].strip()) for key in overrides]
     return validate_data(
         data, file=str(path), marks=marks, base_dir=path.resolve().parent, overridden=overridden
     )
+
+
+def _with_other_problems(exc: YamlExpansionError, path: Path) -> ConfigError:
+    """An alias bomb, plus what else is wrong with the rest of the file (unknown keys...)."""
+    issues = list(exc.issues)
+    try:
+        validate_data(exc.partial, file=str(path), marks=exc.marks, base_dir=path.resolve().parent)
+    except ConfigError as more:
+        for issue in more.issues:
+            top = issue.key_path.split(".")[0].split("[")[0]
+            # a pruned value stands in as None: only "unknown key" still says something true
+            if top not in exc.pruned or issue.message.startswith("unknown key"):
+                issues.append(issue)
+    return ConfigError(issues)
 
 
 def validate_data(

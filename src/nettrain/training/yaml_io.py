@@ -29,7 +29,42 @@ _MAX_NODES = 200_000  # guards the walk against alias bombs ("billion laughs")
 
 
 class _ConfigLoader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.2), as users expect for ``lr``."""
+    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.2), as users expect for ``lr``.
+
+    It also remembers where each alias (``*name``) stands: PyYAML hands back the anchored
+    node itself, so without this an error could only point at the anchor.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_marks: dict[tuple[int, Any], tuple[str, Any]] = {}
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            self.alias_marks[_slot(parent, index)] = (event.anchor, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _slot(parent: Node | None, index: Any) -> tuple[int, Any]:
+    """Where a child sits: (its parent, its list index or its key node)."""
+    return id(parent), id(index) if isinstance(index, Node) else index
+
+
+class YamlExpansionError(ConfigError):
+    """Anchors and aliases expand the document beyond the size limit.
+
+    ``partial`` is the top-level mapping with the over-large values replaced by None, so the
+    caller can still report the other problems (unknown top-level keys...).
+    """
+
+    def __init__(
+        self, issues: list[ConfigIssue], partial: dict[str, Any], pruned: set[str], marks: Marks
+    ) -> None:
+        super().__init__(issues)
+        self.partial = partial
+        self.pruned = pruned
+        self.marks = marks
 
 
 _ConfigLoader.add_implicit_resolver(
@@ -100,6 +135,9 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, Marks]:
         marks: Marks = {}
         if node is None:
             return None, marks
+        sizes = _Sizes()
+        if sizes.of(node) > _MAX_NODES:
+            _reject_expansion(loader, node, sizes, file)
         issues: list[ConfigIssue] = []
         _Walker(marks, issues, file).walk(node, "")
         if issues:
@@ -125,6 +163,117 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, file: str | None) -> ConfigIssue:
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
     )
+
+
+class _Sizes:
+    """How many values each node stands for once aliases are expanded (memoised per node)."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, int] = {}
+        self.open: set[int] = set()
+
+    def of(self, node: Node) -> int:
+        key = id(node)
+        if key in self.known:
+            return self.known[key]
+        if key in self.open:  # a recursive alias: the walker reports it
+            return 1
+        self.open.add(key)
+        total = 1
+        for child in _children(node):
+            total += self.of(child)
+        self.open.discard(key)
+        self.known[key] = total
+        return total
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _labelled_children(node: Node, path: str) -> list[tuple[str, Any, Node]]:
+    """(key path, slot index, child) for each value under ``node``."""
+    if isinstance(node, SequenceNode):
+        return [(f"{path}[{i}]", i, child) for i, child in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        out = []
+        for key, value in node.value:
+            name = key.value if isinstance(key, ScalarNode) else "?"
+            out.append((f"{path}.{name}" if path else name, key, value))
+        return out
+    return []
+
+
+def _reject_expansion(loader: _ConfigLoader, root: Node, sizes: _Sizes, file: str | None) -> None:
+    """Raise YamlExpansionError pointing at the alias that blows the document up.
+
+    Follows the largest value down from the top until it is reached through an alias;
+    that alias (its line and column, and the anchor it repeats) is what the user wrote.
+    """
+    path, node = "", root
+    culprit = None
+    while True:
+        children = _labelled_children(node, path)
+        if not children:
+            break
+        child_path, index, child = max(children, key=lambda c: sizes.of(c[2]))
+        alias = loader.alias_marks.get(_slot(node, index))
+        path = child_path
+        if alias is not None:
+            culprit = (child_path, alias, child)
+            break
+        node = child
+    total = sizes.of(root)
+    if culprit is None:
+        line, column = _pos(node)
+        message = f"the config holds more than {_MAX_NODES:,} values ({total:,})"
+        issue = ConfigIssue(path, message, file, line, column, "split it into smaller files")
+    else:
+        where, (anchor, mark), target = culprit
+        message = (
+            f"YAML anchors and aliases expand the config to {total:,} values, more than the "
+            f"limit of {_MAX_NODES:,}: the alias *{anchor} here repeats anchor &{anchor}, "
+            f"which expands to {sizes.of(target):,} values by itself"
+        )
+        hint = "use aliases to share small pieces of a config, not to multiply them"
+        issue = ConfigIssue(where, message, file, mark.line + 1, mark.column + 1, hint)
+    partial, pruned = _partial_top_level(loader, root, sizes)
+    marks = {
+        key.value: _pos(key)
+        for key, _ in (root.value if isinstance(root, MappingNode) else [])
+        if isinstance(key, ScalarNode)
+    }
+    raise YamlExpansionError([issue], partial, pruned, marks)
+
+
+def _partial_top_level(
+    loader: _ConfigLoader, root: Node, sizes: _Sizes
+) -> tuple[dict[str, Any], set[str]]:
+    """The top-level mapping with every over-large value replaced by None."""
+    partial: dict[str, Any] = {}
+    pruned: set[str] = set()
+    if not isinstance(root, MappingNode):
+        return partial, pruned
+    budget = _MAX_NODES
+    for key, value in root.value:
+        if not isinstance(key, ScalarNode) or key.tag not in _ALLOWED_TAGS:
+            continue
+        size = sizes.of(value)
+        if size > budget or value.tag not in _ALLOWED_TAGS:
+            partial[key.value] = None
+            pruned.add(key.value)
+            continue
+        budget -= size
+        try:
+            partial[key.value] = loader.construct_object(value, deep=True)
+        except yaml.YAMLError:
+            partial[key.value] = None
+            pruned.add(key.value)
+    return partial, pruned
 
 
 def _pos(node: Node) -> tuple[int, int]:
