@@ -214,3 +214,32 @@ def synchronize(dev: str | device | None = None) -> None:
     cupy = _load_cupy()
     if cupy is not None:
         cupy.cuda.Device((target.index or 0) if target else 0).synchronize()
+
+
+# -- special functions ------------------------------------------------------------------
+
+# xp -> its exact erf (or None); filled on first use so that ``import nettrain`` does not
+# import scipy (~150 ms) for a function only GELU needs.
+_ERF: dict[str, Any] = {}
+
+
+def erf_function(xp: ModuleType) -> Any:
+    """The library erf for ``xp``: scipy's for numpy, cupyx's for cupy; None if missing.
+
+    Callers fall back to a series written with array functions when this is None.
+    """
+    key = xp.__name__
+    if key not in _ERF:
+        _ERF[key] = _load_erf(xp)
+    return _ERF[key]
+
+
+def _load_erf(xp: ModuleType) -> Any:
+    try:
+        if xp is np:
+            from scipy.special import erf
+        else:  # cupy: one elementwise kernel instead of a series of masked kernels
+            from cupyx.scipy.special import erf
+    except ImportError:
+        return None
+    return erf

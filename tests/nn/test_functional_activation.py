@@ -3,7 +3,10 @@ double backward, numerical stability at extreme inputs, and the erf fallback."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -145,7 +148,9 @@ def test_softmax_rows_sum_to_one() -> None:
 
 
 def test_erf_fallback_is_accurate(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(activation_ops, "_scipy_erf", None)
+    from nettrain import backend
+
+    monkeypatch.setitem(backend._ERF, "numpy", None)  # as if scipy were not installed
     x = np.linspace(-7, 7, 2001)
     expected = np.array([math.erf(v) for v in x])
     np.testing.assert_allclose(activation_ops.erf(np, x), expected, atol=2e-15)
@@ -153,6 +158,41 @@ def test_erf_fallback_is_accurate(monkeypatch: pytest.MonkeyPatch) -> None:
     result = activation_ops.erf(np, x32)
     assert result.dtype == np.float32
     np.testing.assert_allclose(result, expected, atol=2e-6)
+
+
+def test_import_does_not_load_scipy_until_gelu_runs() -> None:
+    code = (
+        "import sys, nettrain, nettrain.nn.functional as F\n"
+        "assert 'scipy' not in sys.modules, 'import nettrain loaded scipy'\n"
+        "F.gelu(nettrain.randn(3))\n"
+        "print('scipy.special' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    has_scipy = importlib.util.find_spec("scipy") is not None
+    assert result.stdout.strip() == str(has_scipy)
+
+
+def test_cupy_erf_is_cupyx_special(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On cupy, GELU's erf is cupyx's one kernel, not the masked series (a stand-in module)."""
+    import types
+
+    from nettrain import backend
+
+    sentinel = object()
+    fake_cupyx = types.ModuleType("cupyx")
+    fake_cupyx.scipy = types.ModuleType("cupyx.scipy")
+    fake_cupyx.scipy.special = types.ModuleType("cupyx.scipy.special")
+    fake_cupyx.scipy.special.erf = lambda x: sentinel
+    for name, module in [
+        ("cupyx", fake_cupyx),
+        ("cupyx.scipy", fake_cupyx.scipy),
+        ("cupyx.scipy.special", fake_cupyx.scipy.special),
+    ]:
+        monkeypatch.setitem(sys.modules, name, module)
+    fake_cupy = types.ModuleType("cupy")
+    monkeypatch.delitem(backend._ERF, "cupy", raising=False)
+    assert activation_ops.erf(fake_cupy, np.zeros(2)) is sentinel
 
 
 def test_gelu_rejects_unknown_approximation() -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
+from nettrain import backend as _backend
 from nettrain.ops import Op
 from nettrain.ops.unary import _float_input
 
@@ -18,11 +17,6 @@ _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_K = math.sqrt(2.0 / math.pi)
 _GELU_C = 0.044715
-
-try:  # scipy's erf is exact and fast; the fallback below needs only array functions
-    from scipy.special import erf as _scipy_erf
-except ImportError:  # pragma: no cover - scipy comes with scikit-learn, but is optional
-    _scipy_erf = None
 
 
 def _erf_series(xp: Any, x: Any) -> Any:
@@ -45,9 +39,14 @@ def _erfc_fraction(xp: Any, x: Any) -> Any:
 
 
 def erf(xp: Any, x: Any) -> Any:
-    """The error function on an array (numpy or cupy), accurate to ~1e-15."""
-    if _scipy_erf is not None and xp is np:
-        return _scipy_erf(x)
+    """The error function on an array (numpy or cupy), accurate to ~1e-15.
+
+    Uses scipy's (numpy) or cupyx's (cupy) erf when installed, loaded on first use;
+    otherwise a series and continued fraction written with array functions.
+    """
+    exact = _backend.erf_function(xp)
+    if exact is not None:
+        return exact(x)
     a = xp.abs(x)
     small = a <= 2.5
     out = xp.empty_like(x)
