@@ -1,1 +1,1 @@
-"""The nettrain command line (in progress)."""
+"""The nettrain command line: one module per command, each parse -> call training -> render."""
