@@ -91,3 +91,26 @@ def test_tensor_round_trip_to_device(device: str) -> None:
 def test_cuda_is_available_is_a_bool() -> None:
     assert isinstance(nt.cuda.is_available(), bool)
     json.dumps(nt.cuda.is_available())
+
+
+def test_cupy_13_is_refused_with_the_reason_and_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cupy 13 promotes Python scalars by value; nettrain needs 14's NEP 50 rules."""
+    import sys
+    import types
+
+    fake = types.ModuleType("cupy")
+    fake.__version__ = "13.6.0"
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backend, "_cupy", None)
+    monkeypatch.setattr(backend, "_cupy_checked", False)
+    monkeypatch.setattr(backend, "_cupy_error", None)
+    with pytest.raises(BackendUnavailableError) as info:
+        backend.cupy_module()
+    message = str(info.value)
+    assert "cupy 13.6.0 is too old" in message and ">= 14" in message
+    assert "gpu-cuda12" in message and "gpu-cuda13" in message
+
+
+def test_cupy_14_is_accepted() -> None:
+    assert backend._version_problem("14.2.0") is None
+    assert backend._version_problem("15.0.0rc1") is None

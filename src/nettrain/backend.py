@@ -19,7 +19,13 @@ from nettrain.errors import BackendUnavailableError
 Array = Any
 """A numpy.ndarray or a cupy.ndarray."""
 
-_CUPY_INSTALL_HINT = "install it with: pip install 'nettrain[gpu]' (or pip install cupy-cuda12x)"
+_CUPY_INSTALL_HINT = (
+    "install it with: pip install 'nettrain[gpu-cuda12]' (CUDA 12) or "
+    "'nettrain[gpu-cuda13]' (CUDA 13)"
+)
+# cupy 13 still promotes by value (a Python float could upcast float32 to float64);
+# cupy 14 follows NEP 50 as numpy 2 does, which nettrain's dtype rules assume.
+_CUPY_MIN_MAJOR = 14
 
 _cupy: ModuleType | None = None
 _cupy_error: BaseException | None = None
@@ -33,11 +39,24 @@ def _load_cupy() -> ModuleType | None:
         _cupy_checked = True
         try:
             import cupy
-
-            _cupy = cupy
         except Exception as exc:  # ImportError, or a CUDA library failing to load
             _cupy_error = exc
+        else:
+            _cupy_error = _version_problem(getattr(cupy, "__version__", "0"))
+            _cupy = cupy if _cupy_error is None else None
     return _cupy
+
+
+def _version_problem(version: str) -> BaseException | None:
+    """Why this cupy version cannot serve, or None when it can."""
+    match = re.match(r"(\d+)", version)
+    major = int(match.group(1)) if match else 0
+    if major >= _CUPY_MIN_MAJOR:
+        return None
+    return ImportError(
+        f"cupy {version} is too old: nettrain needs cupy >= {_CUPY_MIN_MAJOR}, whose "
+        "scalar type promotion matches numpy 2's (NEP 50)"
+    )
 
 
 def cupy_module() -> ModuleType:
