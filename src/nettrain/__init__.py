@@ -3,7 +3,8 @@
 ``import nettrain as torch`` runs PyTorch-style model code unchanged.
 """
 
-from nettrain import autograd, nn, optim, utils
+from nettrain import amp, autograd, nn, optim, utils
+from nettrain.amp import autocast
 from nettrain.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nettrain.backend import device
 from nettrain.creation import (
@@ -186,6 +187,8 @@ class _Cuda:
 cuda = _Cuda()
 
 __all__ = [
+    "amp",
+    "autocast",
     "BoolTensor",
     "DoubleTensor",
     "FloatTensor",

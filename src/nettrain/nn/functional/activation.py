@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nettrain import functions as _fn
+from nettrain.amp import autocast_mode as _amp
 from nettrain.dtypes import to_dtype
 from nettrain.ops import activation as _ops
 from nettrain.tensor import Tensor
@@ -128,6 +129,8 @@ def _softmax_like(
     dtype: Any,  # noqa: A002
 ) -> Tensor:
     axis = _softmax_dim(fn, input.ndim, dim, stacklevel + 1)
+    if _amp.STATE.active and dtype is None:
+        (input,) = _amp.to_float32(input)
     if dtype is not None:
         input = input.to(to_dtype(dtype))
     if input.ndim == 0:  # numpy has no axis 0 on a scalar

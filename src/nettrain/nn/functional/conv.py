@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nettrain.amp import autocast_mode as _amp
 from nettrain.errors import ShapeError
 from nettrain.ops import conv as conv_ops
 from nettrain.tensor import Tensor
@@ -123,6 +124,8 @@ def conv2d(
     if input.dim() == 3:
         out = conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups)
         return out.squeeze(0)
+    if _amp.STATE.active:
+        input, weight, bias = _amp.to_lower(input, weight, bias)
     _check_conv("conv2d", input, weight, bias, groups, 2)
     kernel = (weight.shape[2], weight.shape[3])
     stride = _positive(_ntuple(stride, 2, "stride"), "stride")
@@ -187,6 +190,8 @@ def conv_transpose2d(
             input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation
         )
         return out.squeeze(0)
+    if _amp.STATE.active:
+        input, weight, bias = _amp.to_lower(input, weight, bias)
     if input.dim() != 4:
         raise ShapeError(
             "conv_transpose2d: expected 3D (unbatched) or 4D (batched) input, got input of "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nettrain.amp import autocast_mode as _amp
 from nettrain.errors import ShapeError
 from nettrain.ops import linear as _ops
 from nettrain.tensor import Tensor
@@ -37,6 +38,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias of shape {tuple(bias.shape)} does not fit weight of shape "
             f"{tuple(weight.shape)}; expected ({weight.shape[0]},)"
         )
+    if _amp.STATE.active:
+        input, weight, bias = _amp.to_lower(input, weight, bias)
     _check_dtypes("linear", input, weight, bias)
     return _ops.Linear.apply(input, weight, bias)
 
@@ -55,5 +58,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             f"{weight.shape[1] if weight.ndim == 3 else '?'}) and (..., "
             f"{weight.shape[2] if weight.ndim == 3 else '?'}) with equal leading dims)"
         )
+    if _amp.STATE.active:
+        input1, input2, weight, bias = _amp.to_lower(input1, input2, weight, bias)
     _check_dtypes("bilinear", input1, input2, weight, bias)
     return _ops.Bilinear.apply(input1, input2, weight, bias)

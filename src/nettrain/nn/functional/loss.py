@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from nettrain.amp import autocast_mode as _amp
 from nettrain.errors import ShapeError
 from nettrain.ops import loss as loss_ops
 from nettrain.tensor import Tensor
@@ -131,6 +132,8 @@ def cross_entropy(
         >>> F.cross_entropy(nettrain.randn(4, 3), nettrain.tensor([0, 2, 1, 0]))
     """
     reduction = _reduction(reduction, size_average, reduce)
+    if _amp.STATE.active:
+        input, target, weight = _amp.to_float32(input, target, weight)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
@@ -163,6 +166,8 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities ``(N, C, d1, ...)``."""
     reduction = _reduction(reduction, size_average, reduce)
+    if _amp.STATE.active:
+        input, weight = _amp.to_float32(input, weight)
     _check_weight("nll_loss", weight, input.shape[1] if input.dim() >= 2 else input.shape[0])
     _check_index_target("nll_loss", input, target)
     rows, index, shape = _class_layout("nll_loss", input, target)
@@ -179,6 +184,8 @@ def _pointwise(
     weight: Tensor | None,
 ) -> Tensor:
     """An elementwise loss op, reduced directly or after an optional per-element weight."""
+    if _amp.STATE.active:
+        input, target, weight = _amp.to_float32(input, target, weight)
     _check_same_size(name, input, target)
     if weight is None:
         return op.apply(input, target, reduction)
@@ -223,6 +230,8 @@ def smooth_l1_loss(
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    if _amp.STATE.active:
+        input, target = _amp.to_float32(input, target)
     _check_same_size("smooth_l1_loss", input, target)
     if beta == 0.0:
         return loss_ops.L1Loss.apply(input, target, reduction)
@@ -240,6 +249,8 @@ def huber_loss(
     reduction = _reduction(reduction)
     if delta <= 0:
         raise ValueError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    if _amp.STATE.active:
+        input, target, weight = _amp.to_float32(input, target, weight)
     _check_same_size("huber_loss", input, target)
     if weight is not None:
         loss = loss_ops.HuberLoss.apply(input, target, "none", float(delta), 1.0)
@@ -256,6 +267,7 @@ def binary_cross_entropy(
     reduction: str = "mean",
 ) -> Tensor:
     """BCE of probabilities in [0, 1]; each log is clamped at -100 as in PyTorch."""
+    _amp.refuse_unsafe("binary_cross_entropy", input)
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -275,6 +287,8 @@ def binary_cross_entropy_with_logits(
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     """Sigmoid + BCE in a stable form (finite for logits of any size)."""
+    if _amp.STATE.active:
+        input, target, weight, pos_weight = _amp.to_float32(input, target, weight, pos_weight)
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -297,6 +311,8 @@ def kl_div(
     Use ``reduction='batchmean'`` for the mathematical KL divergence ('mean' also divides
     by the number of classes, and warns as PyTorch does).
     """
+    if _amp.STATE.active:
+        input, target = _amp.to_float32(input, target)
     reduction = _reduction(reduction, size_average, reduce, (*_REDUCTIONS, "batchmean"))
     if reduction == "mean":
         warnings.warn(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nettrain.amp import autocast_mode as _amp
 from nettrain.autograd.grad_mode import no_grad
 from nettrain.errors import ShapeError
 from nettrain.ops.normalization import Normalize
@@ -58,6 +59,8 @@ def batch_norm(
         >>> F.batch_norm(x, None, None, training=True).mean(0).abs().max() < 1e-6
         tensor(True)
     """
+    if _amp.STATE.active:  # statistics in float32; the next matmul casts back down
+        input, weight, bias = _amp.to_float32(input, weight, bias)
     if input.dim() < 2:
         raise ShapeError(
             f"batch_norm: expected input of shape (N, C, ...), got {tuple(input.shape)}"
@@ -106,6 +109,8 @@ def layer_norm(
 ) -> Tensor:
     """Normalize over the trailing ``normalized_shape`` dimensions of each sample."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if _amp.STATE.active:
+        input, weight, bias = _amp.to_float32(input, weight, bias)
     if tuple(input.shape[input.dim() - len(shape) :]) != shape or input.dim() < len(shape):
         raise ShapeError(
             f"layer_norm: expected input with shape [*, {', '.join(map(str, shape))}], got "
@@ -126,6 +131,8 @@ def group_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalize each group of ``C / num_groups`` channels of each sample."""
+    if _amp.STATE.active:
+        input, weight, bias = _amp.to_float32(input, weight, bias)
     if input.dim() < 2:
         raise ShapeError(
             f"group_norm: expected input of shape (N, C, ...), got {tuple(input.shape)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nettrain.amp import autocast_mode as _amp
 from nettrain.creation import empty
 from nettrain.errors import ShapeError
 from nettrain.nn import init
@@ -71,10 +72,13 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
                 f"got input of shape {tuple(input.shape)}; expected (..., {self.in_features})"
             )
-        weight = self.weight
+        weight, bias = self.weight, self.bias
+        if _amp.STATE.active:
+            input, weight, bias = _amp.to_lower(input, weight, bias)
+            data = input._data
         if data.dtype != weight._data.dtype:
             _check_dtypes("Linear", input, weight)
-        return _LinearOp.apply(input, weight, self.bias)  # checked above: skip F.linear's checks
+        return _LinearOp.apply(input, weight, bias)  # checked above: skip F.linear's checks
 
     def extra_repr(self) -> str:
         return (
