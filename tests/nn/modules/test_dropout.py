@@ -83,3 +83,30 @@ def test_dropout_on_device(device: str) -> None:
     x = nt.ones(8, 8, device=device)
     out = nn.Dropout(0.5)(x)
     assert out.device == x.device
+
+
+def test_gpu_masks_are_drawn_on_the_device_from_a_seeded_generator() -> None:
+    """A stand-in array module records what dropout asks of it: one device generator,
+    seeded from nettrain's generator, and no host array for the mask."""
+    import importlib
+    import types
+
+    dropout_module = importlib.import_module("nettrain.nn.functional.dropout")
+
+    calls = []
+
+    def default_rng(seed: int) -> np.random.Generator:
+        calls.append(seed)
+        return np.random.default_rng(seed)
+
+    fake_xp = types.SimpleNamespace(random=types.SimpleNamespace(default_rng=default_rng))
+    nt.manual_seed(3)
+    first = dropout_module._keep_mask(fake_xp, (4, 5), 0.5, np.dtype(np.float32))
+    nt.manual_seed(3)
+    again = dropout_module._keep_mask(fake_xp, (4, 5), 0.5, np.dtype(np.float32))
+    assert len(calls) == 2 and calls[0] == calls[1]  # the seed follows manual_seed
+    np.testing.assert_array_equal(first, again)
+    assert first.dtype == np.float32 and set(np.unique(first)) <= {0.0, 1.0}
+    nt.manual_seed(3)
+    expected_seed = int(nt.random.default_generator.integers(0, 2**63 - 1, ()))
+    assert calls[0] == expected_seed
