@@ -692,6 +692,10 @@ class Tensor(TensorMethods):
             self._inplace(lambda s: IndexPut.apply(s, value, index), value)
             return
         array = value._data if isinstance(value, Tensor) else value
+        if type(self._data) is not np.ndarray:  # cupy wraps bad integer indices around
+            from nettrain.ops.indexing import check_integer_index
+
+            check_integer_index(get_array_module(self._data), index, self._data.shape)
         self._data[index] = array
         self._vc[0] += 1
 

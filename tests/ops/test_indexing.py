@@ -106,3 +106,24 @@ def test_setitem_value_gradient_flows_to_value() -> None:
 def test_index_out_of_range_raises_index_error() -> None:
     with pytest.raises(IndexError):
         nt.zeros(3)[5]
+
+
+def test_out_of_range_integer_index_raises_on_array_modules_that_wrap() -> None:
+    """cupy wraps integer-array indices around; nettrain checks them (numpy stands in for
+    the array values, a stand-in module for "not numpy")."""
+    import types
+
+    from nettrain.ops.indexing import check_integer_index
+
+    not_numpy = types.SimpleNamespace()
+    shape = (3, 4)
+    check_integer_index(not_numpy, (np.array([0, 2, -3]),), shape)  # in range: no error
+    check_integer_index(not_numpy, (slice(None), np.array([3, -4])), shape)
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        check_integer_index(not_numpy, np.array([0, 3]), shape)
+    with pytest.raises(IndexError, match="index -5 is out of bounds for dimension 1 with size 4"):
+        check_integer_index(not_numpy, (Ellipsis, np.array([-5])), shape)
+    with pytest.raises(IndexError, match="dimension 1 with size 4"):
+        check_integer_index(not_numpy, (None, slice(None), np.array([4])), shape)
+    with pytest.raises(IndexError, match="dimension 2"):
+        check_integer_index(not_numpy, (np.ones((3, 4), bool), np.array([9])), (3, 4, 2))

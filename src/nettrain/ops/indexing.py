@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from nettrain.ops import Op
 
 
@@ -12,6 +14,40 @@ def is_basic_index(index: Any) -> bool:
     """True when ``x[index]`` is a numpy view (no integer arrays or masks)."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in parts)
+
+
+def check_integer_index(xp: Any, index: Any, shape: tuple[int, ...]) -> None:
+    """Raise IndexError for an out-of-range integer-array index (as numpy does).
+
+    cupy wraps such indices around instead of raising, so a bad label would silently
+    read another row. numpy checks by itself: this runs for the other array modules only,
+    at the cost of one small reduction read back per integer-array part.
+    """
+    if xp is np:
+        return
+    parts = index if isinstance(index, tuple) else (index,)
+    consumed = sum(
+        (p.ndim if getattr(p, "dtype", None) is not None and p.dtype.kind == "b" else 1)
+        for p in parts
+        if p is not None and p is not Ellipsis
+    )
+    dim = 0
+    for part in parts:
+        if part is None:
+            continue
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+            continue
+        kind = getattr(getattr(part, "dtype", None), "kind", None)
+        if kind in ("i", "u") and dim < len(shape):
+            size = shape[dim]
+            outside = (part < -size) | (part >= size)
+            if part.size and bool(outside.any()):
+                value = int(part[outside].reshape(-1)[0])
+                raise IndexError(
+                    f"index {value} is out of bounds for dimension {dim} with size {size}"
+                )
+        dim += part.ndim if kind == "b" else 1
 
 
 def _scatter_add(xp: Any, shape: tuple[int, ...], index: Any, grad: Any) -> Any:
@@ -30,6 +66,7 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, index: Any) -> Any:
         ctx.shape, ctx.index = x.shape, index
+        check_integer_index(ctx.xp, index, x.shape)
         out = x[index]
         ctx.basic = is_basic_index(index)
         if ctx.basic and type(out) is not type(x):
@@ -69,6 +106,7 @@ class IndexPut(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, value: Any, index: Any) -> Any:
         xp = ctx.xp
+        check_integer_index(xp, index, x.shape)
         out = x.copy()
         out[index] = value
         keep = xp.ones(x.shape, dtype=x.dtype)
