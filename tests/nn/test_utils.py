@@ -101,3 +101,23 @@ def test_clip_on_device(device: str) -> None:
     assert total.device == layer.weight.device
     clip_grad_value_(layer.parameters(), 0.001)
     assert float(abs(layer.weight.grad).max()) <= float(np.float32(0.001))
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_device_formulation_matches_the_host_path(norm_type: float) -> None:
+    """The GPU path (device scalars, an unconditional multiply by min(coef, 1)) clips
+    exactly as the CPU path does; run here on numpy arrays."""
+    from nettrain.nn.utils import clip_grad as clip_module
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (4,), (2, 2, 2)]]
+    host = [nt.zeros(a.shape, requires_grad=True) for a in arrays]
+    for p, a in zip(host, arrays):
+        p.grad = nt.tensor(a.copy())
+    expected_total = clip_grad_norm_(host, max_norm=1.0, norm_type=norm_type)
+    grads = [nt.Tensor._make(a.copy()) for a in arrays]
+    total = clip_module._clip_on_device(np, grads, 1.0, norm_type, False)
+    np.testing.assert_allclose(np.asarray(total), expected_total.item(), rtol=1e-6)
+    for g, p in zip(grads, host):
+        assert g._data.dtype == np.float32
+        np.testing.assert_allclose(np.asarray(g._data), p.grad.numpy(), rtol=1e-6, atol=1e-7)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
 
 from nettrain.backend import get_array_module
 from nettrain.tensor import Tensor
@@ -46,24 +49,52 @@ def clip_grad_norm_(
     norm_type = float(norm_type)
     if not grads:
         return Tensor._make(get_array_module().asarray(0.0, dtype="float32"))
+    xp = get_array_module(grads[0]._data)
+    if xp is not np:  # a GPU: keep every number on the device (no sync per parameter)
+        total = _clip_on_device(xp, grads, float(max_norm), norm_type, error_if_nonfinite)
+        return Tensor._make(total)
     norms = [_norm(g._data, norm_type) for g in grads]
     if norm_type == math.inf:
         total = max(norms)
     else:
         total = sum(n**norm_type for n in norms) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is "
-            "non-finite, so it cannot be clipped. To disable this error and scale the "
-            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
-        )
+        raise RuntimeError(_NONFINITE.format(norm_type))
     coef = float(max_norm) / (total + 1e-6)
-    if coef < 1.0 or math.isnan(coef):
+    if coef < 1.0 or math.isnan(coef):  # on the CPU, skip the pass when nothing clips
         for g in grads:
             g._data *= coef  # a Python float keeps float32 gradients float32
             g._vc[0] += 1
-    xp = get_array_module(grads[0]._data)
     return Tensor._make(xp.asarray(total, dtype=grads[0]._data.dtype))
+
+
+_NONFINITE = (
+    "The total norm of order {} for gradients from `parameters` is non-finite, so it "
+    "cannot be clipped. To disable this error and scale the gradients by the non-finite "
+    "norm anyway, set `error_if_nonfinite=False`"
+)
+
+
+def _clip_on_device(
+    xp: Any, grads: list[Tensor], max_norm: float, norm_type: float, error_if_nonfinite: bool
+) -> Any:
+    """PyTorch's formulation: every gradient times min(max_norm / (norm + 1e-6), 1), with
+    the norm and the factor as device scalars, so nothing is read back to the host
+    (unless ``error_if_nonfinite`` asks)."""
+    dtype = grads[0]._data.dtype
+    if norm_type == math.inf:
+        norms = xp.stack([xp.abs(g._data).max().astype(dtype) for g in grads])
+        total = norms.max()
+    else:
+        norms = xp.stack([(xp.abs(g._data) ** norm_type).sum().astype(dtype) for g in grads])
+        total = norms.sum() ** (1.0 / norm_type)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(_NONFINITE.format(norm_type))
+    coef = xp.minimum(max_norm / (total + 1e-6), 1.0).astype(dtype)
+    for g in grads:
+        g._data *= coef
+        g._vc[0] += 1
+    return total
 
 
 def clip_grad_value_(
