@@ -3,8 +3,43 @@
 ``import nettrain as torch`` runs PyTorch-style model code unchanged.
 """
 
-from nettrain import autograd, nn, optim, utils
-from nettrain.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nettrain import accelerator, autograd, backends, cuda, nn, optim, utils
+from nettrain._pending_functions import (
+    are_deterministic_algorithms_enabled,
+    argsort,
+    argwhere,
+    compile,
+    cumprod,
+    cumsum,
+    diag,
+    diagonal,
+    einsum,
+    get_float32_matmul_precision,
+    index_select,
+    masked_select,
+    multinomial,
+    narrow,
+    nonzero,
+    repeat_interleave,
+    roll,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    set_float32_matmul_precision,
+    sort,
+    topk,
+    tril,
+    triu,
+    use_deterministic_algorithms,
+)
+from nettrain.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from nettrain.backend import device
 from nettrain.creation import (
     BoolTensor,
@@ -75,7 +110,6 @@ from nettrain.functions import (
     concat,
     cos,
     count_nonzero,
-    cumsum,
     div,
     dot,
     eq,
@@ -160,30 +194,6 @@ def cuda_is_available() -> bool:
 
     return _available()
 
-
-class _Cuda:
-    """``nettrain.cuda.is_available()`` and friends, as in ``torch.cuda``."""
-
-    @staticmethod
-    def is_available() -> bool:
-        return cuda_is_available()
-
-    @staticmethod
-    def device_count() -> int:
-        if not cuda_is_available():
-            return 0
-        from nettrain.backend import cupy_module
-
-        return cupy_module().cuda.runtime.getDeviceCount()
-
-    @staticmethod
-    def manual_seed(value: int) -> None:
-        manual_seed(value)
-
-    manual_seed_all = manual_seed
-
-
-cuda = _Cuda()
 
 __all__ = [
     "BoolTensor",
@@ -335,4 +345,34 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    # -- added by issue 10 (tensor functions, torch namespace) --
+    "accelerator",
+    "are_deterministic_algorithms_enabled",
+    "argsort",
+    "argwhere",
+    "backends",
+    "compile",
+    "cumprod",
+    "diag",
+    "diagonal",
+    "einsum",
+    "get_float32_matmul_precision",
+    "index_select",
+    "inference_mode",
+    "is_inference_mode_enabled",
+    "masked_select",
+    "multinomial",
+    "narrow",
+    "nonzero",
+    "repeat_interleave",
+    "roll",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
+    "set_float32_matmul_precision",
+    "sort",
+    "topk",
+    "tril",
+    "triu",
+    "use_deterministic_algorithms",
 ]
