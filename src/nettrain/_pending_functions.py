@@ -21,6 +21,7 @@ from nettrain.ops import cumulative
 from nettrain.ops import einsum as einsum_ops
 from nettrain.ops import scatter as scatter_ops
 from nettrain.ops.indexing import IndexPut, ScatterAdd
+from nettrain.ops.scatter import open_grids
 from nettrain.ops.shape import Where
 from nettrain.tensor import Tensor
 
@@ -172,8 +173,7 @@ def _scatter_grids(
                 f"{fn}(): index {bad} is out of bounds for dimension {axis} with size "
                 f"{input.shape[axis]}"
             )
-    xp = get_array_module(idx)
-    grids = list(xp.indices(idx.shape, sparse=True))
+    grids = open_grids(get_array_module(idx), idx.shape)
     grids[axis] = idx
     used = None
     if src is not None:

@@ -180,3 +180,14 @@ def test_nonzero_and_argwhere_match_torch(device: str) -> None:
 def test_bad_arguments_raise_clear_errors(fn: object, match: str) -> None:
     with pytest.raises((RuntimeError, IndexError, TypeError), match=match):
         fn()
+
+
+def test_ufunc_at_falls_back_to_the_host_when_the_library_lacks_it() -> None:
+    from types import SimpleNamespace
+
+    from nettrain.ops.scatter import ufunc_at
+
+    gpu_like = SimpleNamespace(multiply=object())  # a ufunc without ``.at``, as in cupy
+    out = np.ones(3)
+    ufunc_at(gpu_like, "multiply", out, (np.array([0, 0, 2]),), np.array([2.0, 3.0, 4.0]))
+    assert out.tolist() == [6.0, 1.0, 4.0]

@@ -13,6 +13,7 @@ from typing import Any
 from nettrain.backend import get_array_module
 from nettrain.ops import Op
 from nettrain.ops.indexing import ScatterAdd, _scatter_add
+from nettrain.ops.scatter import open_grids
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase  # torch's label order
 
@@ -173,5 +174,4 @@ def _operand_grad(ctx: Any, grad: Any, arrays: tuple[Any, ...], k: int) -> Any:
 
 def _sparse_grids(like: Any, shape: tuple[int, ...]) -> list[Any]:
     """Open index grids over ``shape`` on the device of ``like`` (an array or Tensor)."""
-    xp = get_array_module(getattr(like, "_data", like))
-    return list(xp.indices(shape, sparse=True))
+    return open_grids(get_array_module(getattr(like, "_data", like)), shape)

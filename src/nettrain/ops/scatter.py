@@ -16,6 +16,36 @@ from nettrain.ops import Op
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
+def open_grids(xp: Any, shape: tuple[int, ...]) -> list[Any]:
+    """``numpy.indices(shape, sparse=True)`` built from ``arange`` (cupy lacks ``sparse``)."""
+    ndim = len(shape)
+    return [
+        xp.arange(size).reshape((1,) * axis + (size,) + (1,) * (ndim - axis - 1))
+        for axis, size in enumerate(shape)
+    ]
+
+
+def ufunc_at(xp: Any, name: str, out: Any, index: tuple[Any, ...], values: Any) -> None:
+    """``xp.<name>.at(out, index, values)``; on the host where the GPU library lacks it.
+
+    cupy implements ``ufunc.at`` for some ufuncs only (add among them); for the others the
+    arrays make one round trip to numpy, which keeps the result exact.
+    """
+    try:
+        getattr(xp, name).at(out, index, values)
+        return
+    except (AttributeError, NotImplementedError, TypeError):
+        if xp is np:
+            raise
+    from nettrain.backend import device_of, to_device, to_numpy
+
+    host = to_numpy(out)
+    host_index = tuple(to_numpy(i) if hasattr(i, "shape") else i for i in index)
+    values_host = to_numpy(values) if hasattr(values, "shape") else values
+    getattr(np, name).at(host, host_index, values_host)
+    out[...] = to_device(host, device_of(out))
+
+
 def _identity(reduce: str, dtype: Any) -> Any:
     """The value a position starts from when ``include_self=False``."""
     if reduce in ("sum", "mean"):
@@ -28,14 +58,7 @@ def _identity(reduce: str, dtype: Any) -> Any:
     return info.min if reduce == "amax" else info.max
 
 
-def _ufunc(xp: Any, reduce: str) -> Any:
-    return {
-        "sum": xp.add,
-        "mean": xp.add,
-        "prod": xp.multiply,
-        "amax": xp.maximum,
-        "amin": xp.minimum,
-    }[reduce]
+_UFUNCS = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
 
 
 class ScatterReduce(Op):
@@ -54,11 +77,11 @@ class ScatterReduce(Op):
         hit[index] = True
         if not include_self:
             out[hit] = _identity(reduce, x.dtype)
-        _ufunc(xp, reduce).at(out, index, src)
+        ufunc_at(xp, _UFUNCS[reduce], out, index, src)
         count = None
         if reduce == "mean":
             count = xp.zeros(x.shape, dtype=x.dtype)
-            xp.add.at(count, index, 1)
+            ufunc_at(xp, "add", count, index, 1)
             count += 1 if include_self else 0
             count = xp.where(count == 0, 1, count).astype(x.dtype)
             out = out / count if x.dtype.kind == "f" else xp.floor_divide(out, count)
@@ -92,7 +115,7 @@ def _extremum_grads(
     self_wins = (x == out) & self_used
     src_wins = src == out[index]
     winners = self_wins.astype(grad.dtype)
-    xp.add.at(winners, index, src_wins.astype(grad.dtype))
+    ufunc_at(xp, "add", winners, index, src_wins.astype(grad.dtype))
     share = grad / xp.where(winners == 0, 1, winners)
     return share * self_wins, share[index] * src_wins
 
@@ -105,8 +128,8 @@ def _prod_grads(
     own = xp.where(self_used, x, one)
     nonzero = xp.where(own == 0, one, own)
     zeros = (own == 0).astype(np.int64)
-    xp.multiply.at(nonzero, index, xp.where(src == 0, one, src))
-    xp.add.at(zeros, index, (src == 0).astype(np.int64))
+    ufunc_at(xp, "multiply", nonzero, index, xp.where(src == 0, one, src))
+    ufunc_at(xp, "add", zeros, index, (src == 0).astype(np.int64))
 
     def others(value: Any, gathered: Any, zero_count: Any) -> Any:
         # product of the other factors: nonzero / value if value != 0 (and no zeros), the
