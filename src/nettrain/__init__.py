@@ -3,7 +3,7 @@
 ``import nettrain as torch`` runs PyTorch-style model code unchanged.
 """
 
-from nettrain import accelerator, autograd, backends, cuda, nn, optim, utils
+from nettrain import accelerator, amp, autograd, backends, cuda, nn, optim, utils
 from nettrain._pending_functions import (
     are_deterministic_algorithms_enabled,
     argsort,
@@ -32,6 +32,7 @@ from nettrain._pending_functions import (
     triu,
     use_deterministic_algorithms,
 )
+from nettrain.amp import autocast, is_autocast_enabled
 from nettrain.autograd import (
     enable_grad,
     inference_mode,
@@ -70,6 +71,7 @@ from nettrain.creation import (
     zeros_like,
 )
 from nettrain.dtypes import (
+    bfloat16,
     bool,
     double,
     dtype,
@@ -347,6 +349,10 @@ __all__ = [
     "zeros_like",
     # -- added by issue 10 (tensor functions, torch namespace) --
     "accelerator",
+    "amp",
+    "autocast",
+    "bfloat16",
+    "is_autocast_enabled",
     "are_deterministic_algorithms_enabled",
     "argsort",
     "argwhere",

@@ -87,3 +87,6 @@ def seed() -> None:
 def seed_all() -> None:
     """Seed nettrain's random stream from OS entropy."""
     _random.seed()
+
+
+from nettrain.cuda import amp as amp  # noqa: E402 - torch.cuda.amp.GradScaler / autocast
