@@ -69,6 +69,15 @@ def test_deterministic_algorithms_flag() -> None:
     assert not nt.are_deterministic_algorithms_enabled()
 
 
+def test_num_threads_is_recorded() -> None:
+    before = nt.get_num_threads()
+    assert before >= 1
+    nt.set_num_threads(1)
+    assert nt.get_num_threads() == 1
+    with pytest.raises(RuntimeError, match="positive integer"):
+        nt.set_num_threads(0)
+
+
 def test_cuda_and_accelerator_queries() -> None:
     available = nt.cuda.is_available()
     assert nt.accelerator.is_available() == available

@@ -251,6 +251,36 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     return input[(slice(None),) * axis + (idx.reshape(-1),)]
 
 
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    """``numpy.take_along_axis``: gather with ``indices`` broadcast against ``input``.
+
+    With ``dim=None`` both are flattened first.
+    """
+    _check_index("take_along_dim", indices)
+    if dim is None:
+        return take_along_dim(input.reshape(-1), indices.reshape(-1), 0)
+    axis = _dim(dim, input.ndim)
+    if indices.ndim != input.ndim:
+        raise RuntimeError(
+            f"take_along_dim(): input and indices should have the same number of dimensions, "
+            f"but got {input.ndim} dimensions for input, and {indices.ndim} for indices"
+        )
+    # broadcast every dimension but ``dim``, where each keeps its own size
+    without = [
+        tuple(1 if d == axis else n for d, n in enumerate(t.shape)) for t in (input, indices)
+    ]
+    shape = list(np.broadcast_shapes(*without))
+    source_shape = [*shape]
+    source_shape[axis] = input.shape[axis]
+    index_shape = [*shape]
+    index_shape[axis] = indices.shape[axis]
+    source = input if list(input.shape) == source_shape else input.expand(*source_shape)
+    index = indices if list(indices.shape) == index_shape else indices.expand(*index_shape)
+    from nettrain.functions import gather
+
+    return gather(source, axis, index)
+
+
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
     """A 1-D tensor of the entries where ``mask`` (broadcast with ``input``) holds."""
     shape = np.broadcast_shapes(input.shape, mask.shape)
@@ -509,10 +539,30 @@ def multinomial(
     return Tensor._make(to_device(samples, input.device))
 
 
+def bernoulli(
+    input: Tensor,  # noqa: A002
+    p: float | None = None,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """0/1 draws, 1 with probability ``input`` (or ``p``), in ``input``'s dtype (no grad)."""
+    from nettrain.random import _generator_for
+
+    probs = to_numpy(input._data) if p is None else np.full(input.shape, p)
+    if probs.size and (np.nanmin(probs) < 0 or np.nanmax(probs) > 1 or np.isnan(probs).any()):
+        raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
+    draws = _generator_for(generator).random(input.shape) < probs
+    return Tensor._make(to_device(draws.astype(input._data.dtype), input.device))
+
+
 # -- the torch namespace: compile, precision and determinism switches ----------------------
 
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
-_settings: dict[str, Any] = {"matmul_precision": "highest", "deterministic": False}
+_settings: dict[str, Any] = {
+    "matmul_precision": "highest",
+    "deterministic": False,
+    "num_threads": None,
+}
 
 
 def compile(  # noqa: A001 - PyTorch's name
@@ -566,6 +616,21 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 def are_deterministic_algorithms_enabled() -> bool:
     """The value last given to ``use_deterministic_algorithms``."""
     return _settings["deterministic"]
+
+
+def set_num_threads(int: int) -> None:  # noqa: A002 - PyTorch's argument name
+    """Record the intra-op thread count; numpy's BLAS threads are set by its environment
+    variables (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``) before it loads."""
+    if int < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {int}")
+    _settings["num_threads"] = int
+
+
+def get_num_threads() -> int:
+    """The value given to ``set_num_threads``, else the number of CPUs."""
+    import os
+
+    return _settings["num_threads"] or os.cpu_count() or 1
 
 
 _tensor_methods._P = sys.modules[__name__]

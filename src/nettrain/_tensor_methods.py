@@ -544,6 +544,23 @@ class TensorMethods:
         """Entries at the 1-D ``index`` along ``dim``."""
         return _P.index_select(self, dim, index)
 
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        """Gather with ``indices`` broadcast against this tensor."""
+        return _P.take_along_dim(self, indices, dim)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        """0/1 draws with probabilities from this tensor (or ``p``)."""
+        return _P.bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 0/1 draws, 1 with probability ``p`` (a number or a tensor)."""
+        self._check_inplace()
+        source = p if hasattr(p, "_data") else self
+        draws = _P.bernoulli(source, None if source is p else p, generator=generator)
+        self._data[...] = draws._data
+        self._vc[0] += 1
+        return self
+
     def masked_select(self, mask: Tensor) -> Tensor:
         """1-D tensor of the entries where ``mask`` holds."""
         return _P.masked_select(self, mask)

@@ -69,6 +69,28 @@ def test_gpt_style_sampling_loop() -> None:
     assert idx.shape == (2, 4) and int(idx.max()) < 5
 
 
+def test_bernoulli_is_seeded_and_follows_its_probabilities(device: str) -> None:
+    probs = nt.tensor([[0.0, 0.25, 1.0]] * 4000, device=device)
+    nt.manual_seed(1)
+    draws = nt.bernoulli(probs)
+    nt.manual_seed(1)
+    assert probs.bernoulli().tolist() == draws.tolist()
+    values = draws.cpu().numpy()
+    assert draws.dtype == nt.float32 and draws.device == probs.device
+    assert values[:, 0].sum() == 0 and values[:, 2].sum() == 4000
+    ones = int(values[:, 1].sum())
+    assert stats.binomtest(ones, 4000, 0.25).pvalue > 1e-4
+
+
+def test_bernoulli_in_place_with_a_probability() -> None:
+    nt.manual_seed(0)
+    x = nt.empty(10000)
+    assert x.bernoulli_(0.3) is x
+    assert stats.binomtest(int(x.sum().item()), 10000, 0.3).pvalue > 1e-4
+    with pytest.raises(RuntimeError, match=r"in \[0, 1\]"):
+        nt.bernoulli(nt.tensor([1.5]))
+
+
 @pytest.mark.parametrize(
     ("fn", "match"),
     [

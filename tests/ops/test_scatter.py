@@ -46,6 +46,17 @@ CASES = [
     Case("masked_select_broadcast", lambda L, x, m: x.masked_select(m > 0), [((3, 4), (4,))]),
     Case("narrow", lambda L, x: L.narrow(x, 1, 1, 2) * 2.0, [((3, 4),)]),
     Case("narrow_method_neg", lambda L, x: x.narrow(0, -2, 2), [((3, 4),)]),
+    Case(
+        "take_along_dim",
+        lambda L, x: L.take_along_dim(x, L.tensor([[0, 3], [2, 2], [1, 0]]), dim=1),
+        [((3, 4),)],
+    ),
+    Case(
+        "take_along_dim_broadcast",
+        lambda L, x: x.take_along_dim(L.tensor([[[1], [0]]]), 2),
+        [((3, 1, 4),)],
+    ),
+    Case("take_along_dim_flat", lambda L, x: L.take_along_dim(x, L.tensor([5, 0, 5])), [((3, 4),)]),
     Case("gather_dim0", lambda L, x: L.gather(x, 0, L.tensor(IDX0)), [((3, 4),)]),
 ]
 
