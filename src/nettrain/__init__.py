@@ -3,9 +3,48 @@
 ``import nettrain as torch`` runs PyTorch-style model code unchanged.
 """
 
-from nettrain import amp, autograd, nn, optim, utils
-from nettrain.amp import autocast
-from nettrain.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nettrain import accelerator, amp, autograd, backends, cuda, nn, optim, utils
+from nettrain._pending_functions import (
+    are_deterministic_algorithms_enabled,
+    argsort,
+    argwhere,
+    bernoulli,
+    compile,
+    cumprod,
+    cumsum,
+    diag,
+    diagonal,
+    einsum,
+    get_float32_matmul_precision,
+    get_num_threads,
+    index_select,
+    masked_select,
+    multinomial,
+    narrow,
+    nonzero,
+    repeat_interleave,
+    roll,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    set_float32_matmul_precision,
+    set_num_threads,
+    sort,
+    take_along_dim,
+    topk,
+    tril,
+    triu,
+    use_deterministic_algorithms,
+)
+from nettrain.amp import autocast, is_autocast_enabled
+from nettrain.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from nettrain.backend import device
 from nettrain.creation import (
     BoolTensor,
@@ -36,6 +75,7 @@ from nettrain.creation import (
     zeros_like,
 )
 from nettrain.dtypes import (
+    bfloat16,
     bool,
     double,
     dtype,
@@ -76,7 +116,6 @@ from nettrain.functions import (
     concat,
     cos,
     count_nonzero,
-    cumsum,
     div,
     dot,
     eq,
@@ -162,33 +201,7 @@ def cuda_is_available() -> bool:
     return _available()
 
 
-class _Cuda:
-    """``nettrain.cuda.is_available()`` and friends, as in ``torch.cuda``."""
-
-    @staticmethod
-    def is_available() -> bool:
-        return cuda_is_available()
-
-    @staticmethod
-    def device_count() -> int:
-        if not cuda_is_available():
-            return 0
-        from nettrain.backend import cupy_module
-
-        return cupy_module().cuda.runtime.getDeviceCount()
-
-    @staticmethod
-    def manual_seed(value: int) -> None:
-        manual_seed(value)
-
-    manual_seed_all = manual_seed
-
-
-cuda = _Cuda()
-
 __all__ = [
-    "amp",
-    "autocast",
     "BoolTensor",
     "DoubleTensor",
     "FloatTensor",
@@ -338,4 +351,42 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    # -- added by issue 10 (tensor functions, torch namespace) --
+    "accelerator",
+    "amp",
+    "autocast",
+    "bfloat16",
+    "is_autocast_enabled",
+    "are_deterministic_algorithms_enabled",
+    "argsort",
+    "argwhere",
+    "backends",
+    "bernoulli",
+    "compile",
+    "cumprod",
+    "diag",
+    "diagonal",
+    "einsum",
+    "get_float32_matmul_precision",
+    "get_num_threads",
+    "index_select",
+    "inference_mode",
+    "is_inference_mode_enabled",
+    "masked_select",
+    "multinomial",
+    "narrow",
+    "nonzero",
+    "repeat_interleave",
+    "roll",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
+    "set_float32_matmul_precision",
+    "set_num_threads",
+    "sort",
+    "take_along_dim",
+    "topk",
+    "tril",
+    "triu",
+    "use_deterministic_algorithms",
 ]

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 # ``nettrain.functions`` imports ``nettrain.tensor``, which imports this module: the
 # functions module is bound here by ``nettrain.tensor`` once both exist.
 _F: Any = None
+# ``nettrain._pending_functions`` (issue 10's functions) binds itself here when it loads.
+_P: Any = None
 
 
 class TensorMethods:
@@ -261,9 +263,9 @@ class TensorMethods:
         """True where any element is nonzero."""
         return _F.any(self, dim, keepdim)
 
-    def cumsum(self, dim: int) -> Tensor:
-        """Cumulative sum along ``dim`` (no gradient)."""
-        return _F.cumsum(self, dim)
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Cumulative sum along ``dim``."""
+        return _P.cumsum(self, dim, dtype=dtype)
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in a new shape."""
@@ -460,3 +462,185 @@ class TensorMethods:
     ) -> Tensor:
         """An uninitialised tensor with this tensor's dtype and device by default."""
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    # -- added by issue 10 (tensor functions) --
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """Sorted values and indices along ``dim``."""
+        return _P.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """Indices that sort along ``dim``."""
+        return _P.argsort(self, dim, descending, stable)
+
+    def topk(
+        self,
+        k: int,
+        dim: int = -1,
+        largest: bool = True,
+        sorted: bool = True,  # noqa: A002
+    ) -> Any:
+        """The ``k`` largest (or smallest) values and their indices."""
+        return _P.topk(self, k, dim, largest, sorted)
+
+    def multinomial(
+        self, num_samples: int, replacement: bool = False, *, generator: Any = None
+    ) -> Tensor:
+        """Category indices drawn with probabilities proportional to this tensor."""
+        return _P.multinomial(self, num_samples, replacement, generator=generator)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """Lower triangle of the last two dimensions."""
+        return _P.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """Upper triangle of the last two dimensions."""
+        return _P.triu(self, diagonal)
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        """Keep the lower triangle in place."""
+        return self._inplace(lambda s: _P.tril(s, diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        """Keep the upper triangle in place."""
+        return self._inplace(lambda s: _P.triu(s, diagonal))
+
+    def scatter(
+        self, dim: int, index: Tensor, src: Any = None, value: Any = None, *, reduce: Any = None
+    ) -> Tensor:
+        """A copy with ``src`` (or ``value``) written at ``index`` along ``dim``."""
+        return _P.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_(
+        self, dim: int, index: Tensor, src: Any = None, value: Any = None, *, reduce: Any = None
+    ) -> Tensor:
+        """Write ``src`` (or ``value``) at ``index`` along ``dim`` in place."""
+        return self._inplace(lambda s: _P.scatter(s, dim, index, src, value, reduce=reduce), src)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """A copy with ``src`` added at ``index`` along ``dim``."""
+        return _P.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """Add ``src`` at ``index`` along ``dim`` in place."""
+        return self._inplace(lambda s: _P.scatter_add(s, dim, index, src), src)
+
+    def scatter_reduce(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        """Combine ``src`` at ``index`` with sum, prod, mean, amax or amin."""
+        return _P.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        """``scatter_reduce`` in place."""
+        return self._inplace(
+            lambda s: _P.scatter_reduce(s, dim, index, src, reduce, include_self=include_self),
+            src,
+        )
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        """Entries at the 1-D ``index`` along ``dim``."""
+        return _P.index_select(self, dim, index)
+
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        """Gather with ``indices`` broadcast against this tensor."""
+        return _P.take_along_dim(self, indices, dim)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        """0/1 draws with probabilities from this tensor (or ``p``)."""
+        return _P.bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 0/1 draws, 1 with probability ``p`` (a number or a tensor)."""
+        self._check_inplace()
+        source = p if hasattr(p, "_data") else self
+        draws = _P.bernoulli(source, None if source is p else p, generator=generator)
+        self._data[...] = draws._data
+        self._vc[0] += 1
+        return self
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        """1-D tensor of the entries where ``mask`` holds."""
+        return _P.masked_select(self, mask)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        """The slice ``start:start + length`` along ``dim`` (a view)."""
+        return _P.narrow(self, dim, start, length)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """Indices of the nonzero entries."""
+        return _P.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        """Indices of the nonzero entries, (N, ndim)."""
+        return _P.argwhere(self)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """Vector to diagonal matrix, or a matrix's diagonal."""
+        return _P.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal over ``dim1`` and ``dim2``."""
+        return _P.diagonal(self, offset, dim1, dim2)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Cumulative product along ``dim``."""
+        return _P.cumprod(self, dim, dtype=dtype)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Rotate elements along ``dims``."""
+        return _P.roll(self, shifts, dims)
+
+    def repeat_interleave(
+        self, repeats: Any = None, dim: int | None = None, *, output_size: int | None = None
+    ) -> Tensor:
+        """Repeat each element ``repeats`` times along ``dim``."""
+        return _P.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    @property
+    def is_cpu(self) -> bool:
+        """True when the tensor lives in host memory."""
+        return self.device.type == "cpu"
+
+    @property
+    def is_xpu(self) -> bool:
+        """Always False: nettrain has no Intel XPU backend."""
+        return False
+
+    @property
+    def is_mps(self) -> bool:
+        """Always False: nettrain has no Apple MPS backend."""
+        return False
+
+    @property
+    def is_meta(self) -> bool:
+        """Always False: nettrain has no meta (shape-only) tensors."""
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        """Always False: nettrain tensors are dense."""
+        return False
+
+    @property
+    def is_quantized(self) -> bool:
+        """Always False: nettrain has no quantized tensors."""
+        return False
+
+    def is_complex(self) -> bool:
+        """True for complex dtypes (which nettrain does not create)."""
+        return self._data.dtype.kind == "c"
+
+    def is_inference(self) -> bool:
+        """Always False: tensors made under ``inference_mode`` are ordinary tensors here."""
+        return False
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """This tensor: host memory needs no pinning for nettrain's copies."""
+        return self
+
+    def is_pinned(self, device: Any = None) -> bool:
+        """Always False (see ``pin_memory``)."""
+        return False

@@ -48,6 +48,24 @@ int32 = int = dtype("int32", np.int32, _INT)  # noqa: A001 - PyTorch's alias
 int64 = long = dtype("int64", np.int64, _INT)
 bool = dtype("bool", np.bool_, _BOOL)  # noqa: A001 - PyTorch's public name
 
+
+class _UnavailableDtype(dtype):
+    """A PyTorch dtype that numpy and cupy cannot store: naming it works, using it raises."""
+
+    __slots__ = ("hint",)
+
+    def __init__(self, name: str, hint: str) -> None:  # no numpy dtype to wrap
+        self.name, self.hint, self.numpy = name, hint, None
+        self.is_floating_point, self.is_signed, self.itemsize = True, True, 2
+        self._category = _FLOAT
+
+    def unavailable(self) -> NotImplementedError:
+        return NotImplementedError(f"dtype {self.name} is not supported: {self.hint}")
+
+
+# nanoGPT-style programs name it in a dict of choices before picking one
+bfloat16 = _UnavailableDtype("bfloat16", "numpy and cupy have no bfloat16; use float32 or float16")
+
 ALL: tuple[dtype, ...] = (float16, float32, float64, int8, uint8, int16, int32, int64, bool)
 _FROM_NUMPY: dict[np.dtype, dtype] = {d.numpy: d for d in ALL}
 _BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
@@ -95,9 +113,13 @@ def from_numpy_dtype(np_dtype: Any) -> dtype:
 
 def to_dtype(value: Any) -> dtype:
     """Accept a nettrain dtype, a numpy dtype/type, a Python type or a name."""
+    if isinstance(value, _UnavailableDtype):
+        raise value.unavailable()
     if isinstance(value, dtype):
         return value
     if isinstance(value, str):
+        if value.removeprefix("torch.").removeprefix("nettrain.") == "bfloat16":
+            raise bfloat16.unavailable()
         try:
             return _BY_NAME[value.removeprefix("nettrain.").removeprefix("torch.")]
         except KeyError:

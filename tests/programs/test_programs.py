@@ -120,10 +120,8 @@ PENDING: dict[str, str] = {
     "word_lm_lstm": "nn.Transformer (the module defines a subclass)",
     "word_lm_transformer": "nn.Transformer",
     "time_sequence_lbfgs": "nn.LSTMCell, optim.LBFGS",
-    "char_mlp": "multinomial",
-    "small_gpt_sdpa": "tril, scaled_dot_product_attention, topk, multinomial",
-    "small_gpt_masked_fill": "tril, topk, multinomial",
-    "quickstart": "nettrain.accelerator",
+    "small_gpt_sdpa": "scaled_dot_product_attention",
+    "small_gpt_masked_fill": "tensor methods it uses",
 }
 
 

@@ -82,3 +82,55 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     def __call__(self, func: _F) -> _F:
         _state[0] = self._previous  # used as a decorator: undo the immediate switch
         return super().__call__(func)
+
+
+# Whether an inference_mode(True) region is active (for is_inference_mode_enabled).
+_inference = [False]
+
+
+class inference_mode(_GradMode):  # noqa: N801
+    """``no_grad`` for inference, as ``torch.inference_mode`` (context manager or decorator).
+
+    ``inference_mode(True)`` turns recording off; ``inference_mode(False)`` turns it on,
+    as PyTorch's does. Tensors made inside are ordinary tensors (PyTorch's inference
+    tensors are an optimisation nettrain does not need). Usable bare: ``@inference_mode``.
+
+    Example:
+        >>> with inference_mode():
+        ...     y = model(x)
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # the bare decorator form: @inference_mode
+            instance = super().__new__(cls)
+            instance.__init__(True)
+            return instance(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self._mode = bool(mode)
+        self._target = not self._mode
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._previous_inference = _inference[0]
+        _inference[0] = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        _inference[0] = self._previous_inference
+
+    def __call__(self, func: _F) -> _F:
+        mode = self._mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and not inside a nested ``inference_mode(False)``)."""
+    return _inference[0]

@@ -113,6 +113,23 @@ def _op_cases() -> dict[str, Maker]:
         "where": binary(lambda a, b: nt.where(a > 0, a, b)),
         "softmax": unary(lambda a: F.softmax(a, dim=1)),
         "log_softmax": unary(lambda a: F.log_softmax(a, dim=0)),
+        # -- added by issue 10 (tensor functions) --
+        "sort": unary(lambda a: nt.sort(a, dim=1, descending=True).values),
+        "topk": unary(lambda a: nt.topk(a, 2, dim=1).values),
+        "cumsum": unary(lambda a: nt.cumsum(a, 1)),
+        "cumprod": unary(lambda a: nt.cumprod(a, 1), low=0.5),
+        "tril": unary(lambda a: nt.tril(a, -1)),
+        "triu": unary(nt.triu),
+        "diagonal": unary(lambda a: nt.diagonal(a, 1)),
+        "roll": unary(lambda a: nt.roll(a, (1, -1), (0, 1))),
+        "repeat_interleave": unary(lambda a: a.repeat_interleave(2, dim=0)),
+        "masked_fill": unary(lambda a: a.masked_fill(a < 0, 0.5)),
+        "einsum": lambda: (lambda a, b: nt.einsum("bij,jk->bik", a, b), (_t(2, 3, 4), _t(4, 2))),
+        "scatter": binary(lambda a, b: a.scatter(0, nt.tensor([[2, 0, 1, 1]]), b.view(1, 4))),
+        "scatter_add": binary(lambda a, b: a.scatter_add(0, nt.tensor([[2, 0, 2, 1]]), b[None])),
+        "scatter_reduce": binary(
+            lambda a, b: a.scatter_reduce(0, nt.tensor([[1, 0, 1, 2]]), b[None], "mean")
+        ),
     }
 
 
