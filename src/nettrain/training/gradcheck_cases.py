@@ -178,6 +178,7 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
             {"embed_dim": 4, "num_heads": 2, "batch_first": True},
             lambda: (_t(2, 3, 4), _t(2, 2, 4, seed=1), _t(2, 2, 4, seed=2)),
         ),
+        "RMSNorm": ({"normalized_shape": 4}, x34),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.nn.modules._torchcheck import TOL, copy_weights
+from _torchcheck import TOL, copy_weights
 
 import nettrain as nt
 from nettrain import nn
