@@ -190,6 +190,12 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
         "LSTM": ({"input_size": 3, "hidden_size": 2, "batch_first": True}, lambda: (_t(2, 3, 3),)),
         "GRU": ({"input_size": 3, "hidden_size": 2, "batch_first": True}, lambda: (_t(2, 3, 3),)),
         "RNN": ({"input_size": 3, "hidden_size": 2, "batch_first": True}, lambda: (_t(2, 3, 3),)),
+        # attention / transformer / recurrent cells (issue 10)
+        "MultiheadAttention": (
+            {"embed_dim": 4, "num_heads": 2, "batch_first": True},
+            lambda: (_t(2, 3, 4), _t(2, 2, 4, seed=1), _t(2, 2, 4, seed=2)),
+        ),
+        "RMSNorm": ({"normalized_shape": 4}, x34),
     }
 
 

@@ -25,6 +25,9 @@ CONFIGS = [
     ("LayerNorm", (4,), {"bias": False}, (2, 3, 4)),
     ("GroupNorm", (2, 4), {}, (3, 4, 5)),
     ("GroupNorm", (3, 6), {"affine": False}, (2, 6, 2, 2)),
+    ("RMSNorm", (4,), {}, (2, 3, 4)),
+    ("RMSNorm", ((3, 4),), {"eps": 1e-3}, (2, 3, 4)),
+    ("RMSNorm", (4,), {"elementwise_affine": False}, (3, 4)),
 ]
 IDS = [f"{name}-{i}" for i, (name, *_) in enumerate(CONFIGS)]
 
@@ -123,6 +126,14 @@ def test_gradcheck(name, args, kwargs, shape) -> None:
         p.data = nt.randn(*p.shape)
     x = nt.randn(*shape, dtype=nt.float64, requires_grad=True)
     gradcheck_module(module, [x])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"elementwise_affine": False}])
+def test_rms_norm_gradcheck(kwargs) -> None:
+    module = nn.RMSNorm((2, 3), **kwargs)
+    for p in module.parameters():
+        p.data = nt.randn(*p.shape)
+    gradcheck_module(module, [nt.randn(2, 2, 3, dtype=nt.float64, requires_grad=True)])
 
 
 def test_errors_name_module_and_shape() -> None:

@@ -11,7 +11,7 @@ from nettrain.errors import ShapeError
 from nettrain.ops.normalization import Normalize
 from nettrain.tensor import Tensor
 
-__all__ = ["batch_norm", "group_norm", "layer_norm"]
+__all__ = ["batch_norm", "group_norm", "layer_norm", "rms_norm"]
 
 
 def _channel_view(param: Tensor | None, ndim: int) -> Tensor | None:
@@ -149,3 +149,30 @@ def group_norm(
     b = None if bias is None else bias.reshape(1, num_groups, -1, 1)
     out = Normalize.apply(grouped, w, b, (2, 3), eps)[0]
     return out.reshape(tuple(input.shape))
+
+
+def rms_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: Sequence[int] | int,
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """Scale by the root mean square over the trailing dims: x / sqrt(mean(x²) + eps) * weight.
+
+    ``eps=None`` uses the machine epsilon of the input's dtype, as PyTorch does.
+    """
+    import numpy as np
+
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.dim() < len(shape) or tuple(input.shape[input.dim() - len(shape) :]) != shape:
+        raise ShapeError(
+            f"rms_norm: expected input with shape [*, {', '.join(map(str, shape))}], got "
+            f"input of shape {tuple(input.shape)}"
+        )
+    if weight is not None and tuple(weight.shape) != shape:
+        raise ShapeError(f"rms_norm: weight should have shape {shape}, got {tuple(weight.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    axes = tuple(range(input.dim() - len(shape), input.dim()))
+    out = input * (input.square().mean(axes, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight

@@ -2,6 +2,7 @@
 
 from nettrain.nn.modules import (
     activation,
+    attention,
     container,
     conv,
     dropout,
@@ -15,6 +16,7 @@ from nettrain.nn.modules import (
     sparse,
 )
 from nettrain.nn.modules.activation import *  # noqa: F403
+from nettrain.nn.modules.attention import *  # noqa: F403
 from nettrain.nn.modules.container import *  # noqa: F403
 from nettrain.nn.modules.conv import *  # noqa: F403
 from nettrain.nn.modules.dropout import *  # noqa: F403
@@ -29,6 +31,7 @@ from nettrain.nn.modules.sparse import *  # noqa: F403
 
 _FAMILIES = (
     activation,
+    attention,
     container,
     conv,
     dropout,
