@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nettrain.backend import cuda_is_available
-from training._configs import REGRESSION, SPIRALS, make, write
+from tests.helpers.configs import REGRESSION, SPIRALS, make, write
 
 from .conftest import CONFIGS
 
