@@ -37,6 +37,48 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     _fsync_dir(target.parent)
 
 
+def atomic_write_same(paths: list[Path], data: bytes) -> None:
+    """Write the same ``data`` under several names in one directory with one fsync.
+
+    The temporary file is written and synced once, then hard-linked and renamed onto each
+    name: each rename is atomic, and a later write of one name replaces its link, never
+    the shared content. A write error (full disk) removes the temporary files and leaves
+    every existing name untouched; a filesystem without hard links gets one atomic write
+    per name instead.
+    """
+    if not paths:
+        return
+    directory = paths[0].parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{paths[0].name}.", suffix=".tmp", dir=directory)
+    made = [tmp]
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            for index in range(1, len(paths)):
+                made.append(f"{tmp}.{index}")
+                os.link(tmp, made[-1])
+        except OSError:  # no hard links here (some network or FAT filesystems)
+            _remove(made)
+            for path in paths:
+                atomic_write_bytes(path, data)
+            return
+        for name, path in zip(made, paths):
+            os.replace(name, path)
+    except BaseException:
+        _remove(made)
+        raise
+    _fsync_dir(directory)
+
+
+def _remove(names: list[str]) -> None:
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
 def _fsync_dir(directory: Path) -> None:
     """Make the rename itself durable (not supported on every platform: best effort)."""
     try:

@@ -63,3 +63,14 @@ class ConfigError(NettrainError, ValueError):
         count = len(self.issues)
         header = f"{count} problem{'s' if count != 1 else ''} in the config:"
         super().__init__("\n".join([header, *(f"  {issue}" for issue in self.issues)]))
+
+
+class StorageError(NettrainError):
+    """A run's file (checkpoint, metrics, summary) could not be written: a full disk, a
+    quota, a file-size limit or permissions. The environment's problem, not a bug; files
+    are written atomically, so the previous version of the file is kept intact."""
+
+    def __init__(self, message: str, path: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.errno = errno

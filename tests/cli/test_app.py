@@ -6,7 +6,13 @@ import pytest
 import typer
 
 from nettrain.cli import app as app_module
-from nettrain.errors import CheckpointError, ConfigError, GradcheckError, ShapeError
+from nettrain.errors import (
+    CheckpointError,
+    ConfigError,
+    GradcheckError,
+    ShapeError,
+    StorageError,
+)
 from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
 
 COMMANDS = ["train", "inspect-params", "gradcheck", "validate", "list", "eval", "version"]
@@ -36,6 +42,7 @@ def test_no_arguments_shows_help(cli):
         (CheckpointError("bad"), 2),
         (ShapeError("bad"), 2),
         (FileNotFoundError("x"), 2),
+        (StorageError("cannot write checkpoint x: No space left on device", "x", 28), 2),
         (NonFiniteLossError("nan", 3, 1), 1),
         (GradcheckError("bad"), 1),
         (TrainingInterrupted("stop", None, None, "cmd"), 130),

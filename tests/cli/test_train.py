@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nettrain.backend import cuda_is_available
-from training._configs import REGRESSION, SPIRALS, make, write
+from tests.helpers.configs import REGRESSION, SPIRALS, make, write
 
 from .conftest import CONFIGS
 
@@ -203,3 +203,35 @@ def test_sigint_saves_a_checkpoint_prints_the_resume_command_and_exits_130(tmp_p
     assert f"nettrain train {config} --runs-dir {runs} --resume {run}" in stderr
     assert "Traceback" not in stderr
     assert _summary(run)["status"] == "interrupted"
+
+
+def test_file_size_limit_at_a_checkpoint_exits_2_naming_the_file(tmp_path):
+    resource = pytest.importorskip("resource")
+    data = make(SPIRALS, train={"epochs": 1})
+    data["model"]["layers"][0]["out_features"] = 4096  # ~50k parameters: a ~600 KB checkpoint
+    data["model"]["layers"][3]["in_features"] = 4096
+    config = write(data, tmp_path / "big.yaml")
+    runs = tmp_path / "runs"
+    limit = 64 * 1024  # config, metrics and summary fit; the checkpoint does not
+
+    def limit_file_size():
+        # as `ulimit -f`; SIGXFSZ ignored so an oversized write fails with EFBIG instead of
+        # killing the process (the shell's default for that signal)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    process = subprocess.run(
+        [sys.executable, "-m", "nettrain", "train", str(config), "--runs-dir", str(runs), "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=limit_file_size,
+        timeout=120,
+    )
+    assert process.returncode == 2, process.stderr
+    checkpoints = _only_run(runs) / "checkpoints"
+    assert f"cannot write checkpoint {checkpoints / 'epoch-0001.safetensors'}" in process.stderr
+    assert "File too large (raise the file-size limit (ulimit -f)" in process.stderr
+    assert "internal error" not in process.stderr and "Traceback" not in process.stderr
+    assert list(checkpoints.iterdir()) == []  # the temporary file was removed

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training._configs import SPIRALS, make, write
+from tests.helpers.configs import SPIRALS, make, write
 
 from .conftest import CONFIGS
 
@@ -111,7 +111,7 @@ def test_eval_accepts_a_pytorch_state_dict(cli, tmp_path):
     from safetensors.torch import save_file
 
     from nettrain.training.build import build_datasets
-    from training._configs import resolve
+    from tests.helpers.configs import resolve
 
     data = make(SPIRALS)
     model = torch.nn.Sequential(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from optim_oracle import Pair
 
 import nettrain as nt
 from nettrain.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from tests.helpers.optim_oracle import Pair
 
 torch = pytest.importorskip("torch")
 

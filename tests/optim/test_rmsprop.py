@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from optim_oracle import Pair, grid
 
 import nettrain as nt
 from nettrain.optim import RMSprop
+from tests.helpers.optim_oracle import Pair, grid
 
 torch = pytest.importorskip("torch")
 

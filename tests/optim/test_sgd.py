@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from optim_oracle import Pair, grid
 
 from nettrain.optim import SGD
+from tests.helpers.optim_oracle import Pair, grid
 
 torch = pytest.importorskip("torch")
 

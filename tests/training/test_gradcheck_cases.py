@@ -37,7 +37,7 @@ def test_errors_inside_a_case_are_failed_rows():
 
 
 def test_check_config_samples_large_parameters(tmp_path):
-    from training._configs import SPIRALS, make, resolve
+    from tests.helpers.configs import SPIRALS, make, resolve
 
     results = gc.check_config(resolve(make(SPIRALS), tmp_path), max_elements=5)
     assert [r.name for r in results] == [

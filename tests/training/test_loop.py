@@ -12,7 +12,7 @@ from nettrain.errors import ShapeError
 from nettrain.training.checkpoint import load_checkpoint
 from nettrain.training.loop import NonFiniteLossError, evaluate, fit
 from nettrain.training.metrics import read_jsonl
-from training._configs import REGRESSION, SPIRALS, make, resolve
+from tests.helpers.configs import REGRESSION, SPIRALS, make, resolve
 
 
 def test_fit_writes_the_run_directory(tmp_path):

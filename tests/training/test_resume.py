@@ -11,7 +11,7 @@ import pytest
 from nettrain.errors import CheckpointError
 from nettrain.training.checkpoint import load_checkpoint, read_safetensors
 from nettrain.training.loop import TrainingInterrupted, fit
-from training._configs import SPIRALS, make, resolve
+from tests.helpers.configs import SPIRALS, make, resolve
 
 
 def _tensors(run_dir):

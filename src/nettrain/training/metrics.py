@@ -7,6 +7,7 @@ holds the same records in wide form (one column per field), for spreadsheets and
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -14,6 +15,8 @@ import math
 import os
 from pathlib import Path
 from typing import Any
+
+from nettrain.training.runs import writing
 
 BASE_COLUMNS = ["event", "split", "epoch", "step", "lr", "loss"]
 TAIL_COLUMNS = ["samples_per_sec", "elapsed_s"]
@@ -107,24 +110,35 @@ class MetricsWriter:
             write_header = False
         else:
             write_header = True
-        self._jsonl = open(self.jsonl_path, "a", encoding="utf-8")  # noqa: SIM115
-        self._csv_file = open(self.csv_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
-        self._csv = csv.DictWriter(self._csv_file, fieldnames=self.columns, extrasaction="ignore")
-        if write_header:
-            self._csv.writeheader()
-            self._csv_file.flush()
+        with writing(self.jsonl_path, "metrics"):
+            self._jsonl = open(self.jsonl_path, "a", encoding="utf-8")  # noqa: SIM115
+        with writing(self.csv_path, "metrics"):
+            self._csv_file = open(self.csv_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+            self._csv = csv.DictWriter(
+                self._csv_file, fieldnames=self.columns, extrasaction="ignore"
+            )
+            if write_header:
+                self._csv.writeheader()
+                self._csv_file.flush()
 
     def write(self, record: dict[str, Any]) -> None:
-        """Append one record to both files."""
-        self._jsonl.write(json.dumps(record, sort_keys=False) + "\n")
-        self._jsonl.flush()
-        self._csv.writerow({k: _csv_value(record.get(k)) for k in self.columns})
-        self._csv_file.flush()
+        """Append one record to both files (a full disk is a StorageError naming the file)."""
+        with writing(self.jsonl_path, "metrics"):
+            self._jsonl.write(json.dumps(record, sort_keys=False) + "\n")
+            self._jsonl.flush()
+        with writing(self.csv_path, "metrics"):
+            self._csv.writerow({k: _csv_value(record.get(k)) for k in self.columns})
+            self._csv_file.flush()
 
     def close(self) -> None:
-        """Close both files (safe to call twice)."""
-        self._jsonl.close()
-        self._csv_file.close()
+        """Close both files (safe to call twice).
+
+        Every write is flushed, so close only fails after a write already failed (and
+        raised a StorageError); raising again here would hide that error.
+        """
+        for handle in (self._jsonl, self._csv_file):
+            with contextlib.suppress(OSError):
+                handle.close()
 
     def __enter__(self) -> MetricsWriter:
         return self
@@ -160,7 +174,8 @@ def prune_after(run_dir: str | os.PathLike[str], step: int, epoch: int) -> int:
     ]
     if len(kept) == len(records):
         return 0
-    atomic_write_text(jsonl_path, "".join(json.dumps(r) + "\n" for r in kept))
+    with writing(jsonl_path, "metrics"):
+        atomic_write_text(jsonl_path, "".join(json.dumps(r) + "\n" for r in kept))
     csv_path = Path(run_dir) / "metrics.csv"
     if csv_path.is_file():
         with open(csv_path, newline="", encoding="utf-8") as handle:
@@ -170,5 +185,6 @@ def prune_after(run_dir: str | os.PathLike[str], step: int, epoch: int) -> int:
         writer.writeheader()
         for record in kept:
             writer.writerow({k: _csv_value(record.get(k)) for k in columns})
-        atomic_write_text(csv_path, buffer.getvalue())
+        with writing(csv_path, "metrics"):
+            atomic_write_text(csv_path, buffer.getvalue())
     return len(records) - len(kept)

@@ -7,10 +7,13 @@ config's ``name`` (or ``--name``) cannot point anywhere but a child of the runs 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,41 @@ import numpy as np
 import yaml
 
 from nettrain._atomic import atomic_write_text
-from nettrain.errors import ConfigError, ConfigIssue
+from nettrain.errors import ConfigError, ConfigIssue, StorageError
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 CHECKPOINTS = "checkpoints"
+
+_WHAT_TO_DO = {
+    errno.ENOSPC: "free space or use --runs-dir elsewhere",
+    errno.EDQUOT: "free space within your quota or use --runs-dir elsewhere",
+    errno.EFBIG: "raise the file-size limit (ulimit -f) or use --runs-dir elsewhere",
+    errno.EACCES: "check the directory's permissions or use --runs-dir elsewhere",
+    errno.EPERM: "check the directory's permissions or use --runs-dir elsewhere",
+    errno.EROFS: "the filesystem is read-only; use --runs-dir elsewhere",
+}
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str], what: str) -> Iterator[None]:
+    """Turn an OSError while writing ``path`` into a StorageError naming the file and cause.
+
+    A full disk, a quota or ``ulimit -f`` is the user's environment, not a bug in nettrain:
+    the message says which file (``what``: checkpoint, metrics, summary) could not be
+    written, why, and what to do. Writes are atomic, so the previous file stays intact.
+
+    Example:
+        >>> with writing(run_dir / "summary.json", "summary"):
+        ...     atomic_write_text(run_dir / "summary.json", text)
+    """
+    try:
+        yield
+    except OSError as exc:
+        cause = exc.strerror or str(exc) or type(exc).__name__
+        hint = _WHAT_TO_DO.get(exc.errno or 0, "check the disk, or use --runs-dir elsewhere")
+        raise StorageError(
+            f"cannot write {what} {os.fspath(path)}: {cause} ({hint})", os.fspath(path), exc.errno
+        ) from exc
 
 
 def validate_run_name(name: str) -> str:
@@ -77,7 +111,8 @@ def create_run_dir(
 def write_config(run_dir: Path, raw: dict[str, Any]) -> Path:
     """Save the resolved config (after overrides) as ``config.yaml``."""
     path = run_dir / "config.yaml"
-    atomic_write_text(path, yaml.safe_dump(raw, sort_keys=False, default_flow_style=None))
+    with writing(path, "config"):
+        atomic_write_text(path, yaml.safe_dump(raw, sort_keys=False, default_flow_style=None))
     return path
 
 
@@ -100,7 +135,9 @@ def versions() -> dict[str, str]:
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
     """Write ``summary.json`` atomically (final metrics, wall time, versions, device)."""
     path = run_dir / "summary.json"
-    atomic_write_text(path, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+    text = json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n"
+    with writing(path, "summary"):
+        atomic_write_text(path, text)
     return path
 
 

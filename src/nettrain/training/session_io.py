@@ -6,18 +6,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import nettrain
-from nettrain._atomic import atomic_write_bytes
+from nettrain._atomic import atomic_write_same
 from nettrain.errors import CheckpointError
 from nettrain.training import loop
 from nettrain.training.checkpoint import encode_checkpoint, restore_model
-from nettrain.training.runs import CHECKPOINTS
+from nettrain.training.runs import CHECKPOINTS, writing
 
 
 class CheckpointMixin:
@@ -83,9 +80,7 @@ class CheckpointMixin:
         )
 
     def _write(self, data: bytes, label: str) -> Path:
-        path = self.run_dir / CHECKPOINTS / f"{label}.safetensors"
-        atomic_write_bytes(path, data)
-        self.checkpoints[label if not label.startswith("epoch-") else "epoch"] = str(path)
+        (path,) = self._write_same(data, [label])
         return path
 
     def _save_epoch_checkpoints(self) -> None:
@@ -105,39 +100,16 @@ class CheckpointMixin:
             labels.append("best")
         self._write_same(self._encode(), labels)
 
-    def _write_same(self, data: bytes, labels: list[str]) -> None:
-        """Write one checkpoint under several names with one fsync: the temporary file is
-        written and synced once, then hard-linked and renamed onto each name (each rename
-        is atomic, and a later write of one name replaces its link, never the shared
-        content). Filesystems without hard links get one atomic write per name."""
+    def _write_same(self, data: bytes, labels: list[str]) -> list[Path]:
+        """Write one checkpoint under every label (one fsync); a full disk or a file-size
+        limit is a StorageError naming the file, and the previous checkpoints stay intact."""
         directory = self.run_dir / CHECKPOINTS
-        fd, tmp = tempfile.mkstemp(prefix=".checkpoint.", suffix=".tmp", dir=directory)
-        made = [tmp]
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            for label in labels[1:]:
-                made.append(f"{tmp}.{label}")
-                os.link(tmp, made[-1])
-        except OSError:
-            for name in made:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name)
-            for label in labels:
-                self._write(data, label)
-            return
-        except BaseException:
-            for name in made:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name)
-            raise
-        for name, label in zip(made, labels):
-            path = directory / f"{label}.safetensors"
-            os.replace(name, path)
+        paths = [directory / f"{label}.safetensors" for label in labels]
+        with writing(paths[0], "checkpoint"):
+            atomic_write_same(paths, data)
+        for label, path in zip(labels, paths):
             self.checkpoints[label if not label.startswith("epoch-") else "epoch"] = str(path)
-        _fsync_directory(directory)
+        return paths
 
 
 def _to_tensors(state: Any, nettrain: Any, device: str) -> Any:
@@ -157,17 +129,3 @@ def _to_tensors(state: Any, nettrain: Any, device: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the renames durable (best effort: not every platform can sync a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
