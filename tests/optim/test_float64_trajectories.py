@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from optim_oracle import Pair, grid
 
 import nettrain as nt
 from nettrain.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from tests.helpers.optim_oracle import Pair, grid
 
 torch = pytest.importorskip("torch")
 
