@@ -252,3 +252,14 @@ def test_float32_gradient_of_float64_mix_is_float32() -> None:
     assert out.dtype == nt.float64
     out.sum().backward()
     assert x.grad.dtype == nt.float32 and w.grad.dtype == nt.float64
+
+
+def test_view_follows_pytorchs_stride_rule() -> None:
+    """A slice along the last dimension can be viewed with that dimension split (as
+    nanoGPT does with q, k, v); a transposed tensor cannot be flattened by view."""
+    torch = pytest.importorskip("torch")
+    x = nt.randn(2, 3, 12)
+    _, k, _ = x.split(4, dim=2)
+    assert k.view(2, 3, 2, 2).shape == torch.randn(2, 3, 12).split(4, 2)[1].view(2, 3, 2, 2).shape
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        x.transpose(1, 2).view(2, 36)

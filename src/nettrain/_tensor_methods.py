@@ -20,6 +20,21 @@ _F: Any = None
 _P: Any = None
 
 
+def _viewable(data: Any, shape: tuple[Any, ...]) -> bool:
+    """True when ``data``'s strides allow ``shape`` without a copy (PyTorch's view rule):
+    e.g. splitting the last dimension of a slice taken along it."""
+    import numpy as np
+
+    if type(data) is not np.ndarray:
+        return False  # other array modules: only contiguous tensors are viewed
+    target = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    try:
+        np.reshape(data, tuple(int(d) for d in target), copy=False)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 class TensorMethods:
     """``Tensor`` methods that call the function of the same name."""
 
@@ -275,7 +290,11 @@ class TensorMethods:
         """A reshaped view (the tensor must be contiguous, as in PyTorch)."""
         if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list)):
             return self.to(shape[0])
-        if not self._data.flags.c_contiguous and self._data.size > 1:
+        if (
+            not self._data.flags.c_contiguous
+            and self._data.size > 1
+            and not _viewable(self._data, shape)
+        ):
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead."

@@ -92,8 +92,6 @@ PROGRAMS = {
     ),
     "time_sequence_lbfgs": Program("time_sequence_prediction", rtol=1e-7),
     "char_mlp": Program("char_mlp"),
-    "small_gpt_sdpa": Program("small_gpt", {"flash": True}),
-    "small_gpt_masked_fill": Program("small_gpt", {"flash": False}),
     "quickstart": Program("quickstart"),
 }
 
@@ -120,8 +118,6 @@ PENDING: dict[str, str] = {
     "word_lm_lstm": "nn.Transformer (the module defines a subclass)",
     "word_lm_transformer": "nn.Transformer",
     "time_sequence_lbfgs": "nn.LSTMCell, optim.LBFGS",
-    "small_gpt_sdpa": "scaled_dot_product_attention",
-    "small_gpt_masked_fill": "tensor methods it uses",
 }
 
 
