@@ -219,3 +219,37 @@ def test_named_parameters_are_accepted_and_names_kept() -> None:
     opt = SGD([("layer.weight", a), ("layer.bias", b)], lr=0.1)
     assert opt.param_groups[0]["params"] == [a, b]
     assert opt.state_dict()["param_groups"][0]["param_names"] == ["layer.weight", "layer.bias"]
+
+
+class _UnhashableDevice:
+    """Stands in for ``cupy.cuda.Device``: defines ``==`` (so ``__hash__`` is None), has ``id``."""
+
+    def __init__(self, device_id: int) -> None:
+        self.id = device_id
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _UnhashableDevice) and other.id == self.id
+
+
+class _ArrayOnUnhashableDevice:
+    """The parts of a cupy array that ``Optimizer._scratch`` reads."""
+
+    def __init__(self, shape: tuple[int, ...], device_id: int) -> None:
+        self.shape = shape
+        self.size = int(np.prod(shape))
+        self.dtype = np.dtype(np.float32)
+        self.device = _UnhashableDevice(device_id)
+
+
+def test_scratch_buffers_key_on_a_hashable_device_id() -> None:
+    # cupy.cuda.Device has no __hash__: keying the scratch dict on it raised TypeError
+    # on every optimizer step on cuda
+    with pytest.raises(TypeError):
+        hash(_UnhashableDevice(0))
+    opt = SGD([nt.zeros(3, requires_grad=True)], lr=0.1)
+    first = opt._scratch(_ArrayOnUnhashableDevice((2, 3), 0), 0)
+    again = opt._scratch(_ArrayOnUnhashableDevice((3, 2), 0), 0)
+    other_device = opt._scratch(_ArrayOnUnhashableDevice((2, 3), 1), 0)
+    assert first.shape == (2, 3) and again.shape == (3, 2)
+    assert np.shares_memory(first, again)  # one buffer per (slot, dtype, device)
+    assert not np.shares_memory(first, other_device)

@@ -198,7 +198,7 @@ class Optimizer:
 
     def _scratch(self, like: Array, slot: int = 0) -> Array:
         """A reusable buffer shaped and typed like ``like`` (contents undefined)."""
-        key = (slot, like.dtype, getattr(like, "device", None))
+        key = (slot, like.dtype, _device_key(like))
         buf = self._scratch_buffers.get(key)
         size = like.size
         if buf is None or buf.size < size:
@@ -277,6 +277,18 @@ class Optimizer:
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
         self.__setstate__({"state": state, "param_groups": saved_groups})
+
+
+def _device_key(array: Array) -> Any:
+    """A hashable key for the device ``array`` lives on.
+
+    ``cupy.cuda.Device`` defines ``==`` but no ``__hash__``, so it cannot key a dict
+    itself; its integer ``id`` can. numpy arrays report the string ``"cpu"``.
+    """
+    dev = getattr(array, "device", None)
+    if dev is None or isinstance(dev, str):
+        return dev
+    return (type(dev).__name__, getattr(dev, "id", str(dev)))
 
 
 def _cast_state(param: Tensor, key: str, value: Any) -> Any:
