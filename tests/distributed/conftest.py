@@ -1,0 +1,6 @@
+"""Lets the MPI tests import the ``mpirun`` spawning helper beside them."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))

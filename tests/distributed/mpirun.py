@@ -1,0 +1,79 @@
+"""Spawn ``mpiexec -n N python script.py`` for the MPI tests, with a bounded wait.
+
+Each job runs in its own session, so on timeout the whole process group (launcher and
+ranks) is killed and the test fails instead of hanging CI. Tests skip only when mpi4py
+or mpiexec is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).parent / "scripts"
+SRC = Path(__file__).parents[2] / "src"
+
+
+def mpiexec() -> str | None:
+    """The launcher beside this python (the mpich wheel's), else the first on PATH."""
+    beside = Path(sys.executable).parent / "mpiexec"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("mpiexec")
+
+
+def require_mpi() -> str:
+    """The mpiexec path, or skip the test when MPI is not installed."""
+    try:
+        from mpi4py import MPI  # noqa: F401
+    except (ImportError, RuntimeError) as error:
+        pytest.skip(f"mpi4py or its MPI library is missing ({error}): pip install -e '.[mpi]'")
+    launcher = mpiexec()
+    if launcher is None:
+        pytest.skip("no mpiexec found: pip install -e '.[mpi]'")
+    return launcher
+
+
+def run_mpi(
+    script: str, n: int = 2, args: tuple[str, ...] = (), timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run ``tests/distributed/scripts/<script>`` on ``n`` ranks; kill the group on timeout."""
+    launcher = require_mpi()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"
+    command = [launcher, "-n", str(n), sys.executable, str(SCRIPTS / script), *args]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{' '.join(command)} ran past {timeout} s\nstdout:\n{out}\nstderr:\n{err}")
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def results(proc: subprocess.CompletedProcess) -> dict[int, dict]:
+    """The ``RESULT {json}`` line each rank printed, keyed by its ``rank`` field."""
+    assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    found = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            record = json.loads(line[len("RESULT ") :])
+            found[record["rank"]] = record
+    return found
