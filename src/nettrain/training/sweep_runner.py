@@ -140,13 +140,19 @@ def _read_summary(run_dir: Path | None) -> dict[str, Any]:
 
 
 def _error_message(sweep: Sweep, point: Point, code: int) -> str:
-    """The child's ``error: ...`` line (its one message), else its last output line."""
+    """The child's ``error: ...`` message (with its indented lines), else its last line."""
     log = sweep.directory / "logs" / f"{point.name}.log"
-    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error:")]
-    if errors:
-        return errors[-1].removeprefix("error:").strip()
-    return lines[-1] if lines else f"exited with status {code}"
+    lines = [line.rstrip() for line in log.read_text(errors="replace").splitlines()]
+    starts = [i for i, line in enumerate(lines) if line.startswith("error:")]
+    if starts:
+        message = [lines[starts[-1]].removeprefix("error:").strip()]
+        for line in lines[starts[-1] + 1 :]:
+            if not line[:1].isspace():
+                break
+            message.append(line.strip())
+        return " ".join(message)
+    lines = [line for line in lines if line.strip()]
+    return lines[-1].strip() if lines else f"exited with status {code}"
 
 
 def _stop_all(sweep: Sweep, running: list[_Child]) -> None:
