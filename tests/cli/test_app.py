@@ -10,6 +10,7 @@ from nettrain.errors import CheckpointError, ConfigError, GradcheckError, ShapeE
 from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
 
 COMMANDS = ["train", "inspect-params", "gradcheck", "validate", "list", "eval", "version"]
+COMMANDS += ["sweep", "compare", "plot"]
 
 
 def test_all_commands_are_registered():
