@@ -16,6 +16,7 @@ from nettrain.errors import (
 from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
 
 COMMANDS = ["train", "inspect-params", "gradcheck", "validate", "list", "eval", "version"]
+COMMANDS += ["sweep", "compare", "plot"]
 
 
 def test_all_commands_are_registered():

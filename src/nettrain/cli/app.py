@@ -15,8 +15,11 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 import nettrain
+from nettrain.cli import compare as compare_cmd
 from nettrain.cli import eval as eval_cmd
 from nettrain.cli import gradcheck, inspect_params, list_cmd, train, validate
+from nettrain.cli import plot as plot_cmd
+from nettrain.cli import sweep as sweep_cmd
 from nettrain.cli.console import STATE
 from nettrain.errors import GradcheckError, NettrainError
 
@@ -100,6 +103,13 @@ _register(
     eval_cmd.evaluate,
     "nettrain eval runs/digits_mlp/20250101-120000 --split val",
 )
+_register(
+    "sweep",
+    sweep_cmd.sweep,
+    "nettrain sweep configs/spirals_mlp.yaml --grid optimizer.lr=0.01,0.001 --jobs 2",
+)
+_register("compare", compare_cmd.compare, "nettrain compare runs/spirals_mlp/sweep-20250101-120000")
+_register("plot", plot_cmd.plot, "nettrain plot runs/spirals_mlp/20250101-120000 -o curves.png")
 
 
 @app.command(epilog=_EPILOG.format("nettrain version"))
