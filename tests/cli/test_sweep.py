@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cli._tiny import write_tiny
+from tests.cli._tiny import write_tiny
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
