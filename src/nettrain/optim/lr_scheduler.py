@@ -375,7 +375,14 @@ class SequentialLR(LRScheduler):
             scheduler.load_state_dict(child)
 
 
+from nettrain.optim._cyclic import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402
 from nettrain.optim._onecycle_plateau import OneCycleLR, ReduceLROnPlateau  # noqa: E402
+from nettrain.optim._schedulers_more import (  # noqa: E402
+    ChainedScheduler,
+    ConstantLR,
+    MultiplicativeLR,
+    PolynomialLR,
+)
 
 __all__ = [
     "CosineAnnealingLR",
@@ -388,4 +395,12 @@ __all__ = [
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
+]
+__all__ += [
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "MultiplicativeLR",
+    "PolynomialLR",
 ]

@@ -1,0 +1,62 @@
+"""RAdam against PyTorch: float64 trajectories to round-off over every option, float32 to
+its own precision, PyTorch's validation messages and state keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from optim_oracle import grid
+from optim_trajectory import assert_trajectories_close, run_trajectory
+
+import nettrain as nt
+from nettrain.optim import RAdam
+
+torch = pytest.importorskip("torch")
+
+CASES = grid(
+    lr=[0.05],
+    betas=[(0.9, 0.999), (0.9, 0.9)],
+    weight_decay=[0.0, 0.1],
+    decoupled_weight_decay=[False, True],
+    maximize=[False, True],
+)
+
+
+@pytest.mark.parametrize("kwargs", CASES, ids=str)
+def test_radam_float64_matches_torch_for_50_steps(kwargs: dict) -> None:
+    # one group added at step 10 with its own lr, a state_dict round trip at step 25
+    result = run_trajectory(torch, RAdam, kwargs, np.float64, second_group={"lr": 0.02})
+    assert_trajectories_close(result, rtol=1e-10)
+
+
+def test_radam_float32_matches_torch_to_float32_precision() -> None:
+    # per-step round-off (~6e-8) compounds over 50 steps of a contracting iteration; 1e-4
+    # leaves a wide margin while a wrong formula is off by far more
+    result = run_trajectory(torch, RAdam, {"lr": 0.02, "betas": (0.9, 0.9)}, np.float32)
+    assert_trajectories_close(result, rtol=1e-4, atol=1e-6)
+
+
+def test_radam_rejects_negative_lr() -> None:
+    with pytest.raises(ValueError, match="Invalid learning rate: -1.0"):
+        RAdam([nt.zeros(2, requires_grad=True)], lr=-1.0)
+
+
+def test_radam_takes_plain_momentum_steps_while_rho_t_is_small() -> None:
+    # with beta2=0.999, rho_t <= 5 for the first steps: the step is lr * bias-corrected m
+    w = nt.tensor([1.0, -2.0], dtype=nt.float64, requires_grad=True)
+    opt = RAdam([w], lr=0.1)
+    (w * nt.tensor([3.0, 0.5], dtype=nt.float64)).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), [1.0 - 0.3, -2.0 - 0.05], rtol=1e-12)
+
+
+def test_radam_state_has_torch_keys() -> None:
+    w = nt.ones(3, requires_grad=True)
+    tw = torch.ones(3, requires_grad=True)
+    opt, topt = RAdam([w]), torch.optim.RAdam([tw])
+    w.sum().backward()
+    tw.sum().backward()
+    opt.step()
+    topt.step()
+    assert sorted(opt.state[w]) == sorted(topt.state[tw])
+    assert opt.defaults == topt.defaults
