@@ -128,3 +128,34 @@ def test_eval_accepts_a_pytorch_state_dict(cli, tmp_path):
     expected = torch.nn.functional.cross_entropy(model.eval()(x), y).item()
     assert scores["samples"] == 30
     assert scores["metrics"]["loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_eval_prints_a_confusion_matrix_that_matches_sklearn(cli, tmp_path):
+    """The matrix sums to the sample count; its diagonal gives the reported accuracy."""
+    import numpy as np
+
+    metrics = pytest.importorskip("sklearn.metrics")
+    import nettrain
+    from cli._tiny import write_tiny
+    from nettrain.training.checkpoint import load_weights, restore_model
+    from nettrain.training.config import load_config
+    from nettrain.training.loop import build_components
+
+    config = write_tiny(tmp_path)
+    run_dir = cli.expect(0, "train", config, "--runs-dir", tmp_path / "runs", "-q").output.strip()
+    result = json.loads(cli.expect(0, "eval", run_dir, "--json").output)
+    matrix = np.array(result["confusion_matrix"])
+    assert matrix.shape == (3, 3) and matrix.sum() == result["samples"]
+    assert np.trace(matrix) / matrix.sum() == pytest.approx(result["metrics"]["accuracy"])
+    # the oracle: predictions of the same checkpoint on the same split, through sklearn
+    state, meta = load_weights(Path(run_dir) / "checkpoints" / "best.safetensors")
+    components = build_components(load_config(Path(run_dir) / "config.yaml"), "cpu", meta["seed"])
+    restore_model(components.model, state, Path(run_dir))
+    components.model.eval()
+    with nettrain.no_grad():
+        x, y = components.splits.val.tensors
+        predicted = components.model(x).argmax(dim=-1).numpy()
+    expected = metrics.confusion_matrix(y.numpy(), predicted, labels=range(3))
+    np.testing.assert_array_equal(matrix, expected)
+    text = cli.expect(0, "eval", run_dir).output
+    assert "confusion matrix" in text and "true \\ pred" in text

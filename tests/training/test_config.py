@@ -431,3 +431,59 @@ def test_alias_bomb_still_reports_unknown_top_level_keys(tmp_path):
     assert any(m.startswith("lols: unknown key") for m in messages), messages
     unknown = next(i for i in info.value.issues if i.key_path == "modle")
     assert (unknown.file, unknown.line) == (str(path), 2)
+
+
+# -- the workflow's train options (early_stopping, accumulate_grad_batches, tensorboard) -------
+
+
+def test_workflow_train_options_have_defaults_and_accept_set(tmp_path):
+    from training._configs import SPIRALS, write
+
+    path = write(SPIRALS, tmp_path / "cfg.yaml")
+    defaults = load_config(path).config.train
+    assert defaults.early_stopping is None
+    assert (defaults.accumulate_grad_batches, defaults.tensorboard) == (1, False)
+    overrides = [
+        "train.early_stopping={monitor: val.accuracy, mode: max}",
+        "train.accumulate_grad_batches=4",
+        "train.tensorboard=true",
+    ]
+    train = load_config(path, overrides).config.train
+    assert train.early_stopping.model_dump() == {
+        "monitor": "val.accuracy",
+        "mode": "max",
+        "patience": 5,
+        "min_delta": 0.0,
+    }
+    assert (train.accumulate_grad_batches, train.tensorboard) == (4, True)
+
+
+def test_workflow_train_options_are_validated_together(tmp_path):
+    from training._configs import SPIRALS, write
+
+    path = write(SPIRALS, tmp_path / "cfg.yaml")
+    overrides = [
+        "train.early_stopping.mode=best",
+        "train.early_stopping.patiance=3",
+        "train.early_stopping.monitor=val.f1",
+        "train.accumulate_grad_batches=0",
+        "train.tensorboard=maybe",
+    ]
+    with pytest.raises(ConfigError) as info:
+        load_config(path, overrides)
+    text = str(info.value)
+    assert len(info.value.issues) == 5, text
+    assert "did you mean 'patience'" in text
+    assert "cannot monitor 'val.f1'" in text and "available: train.loss" in text
+    for key in ("early_stopping.mode", "accumulate_grad_batches", "train.tensorboard"):
+        assert key in text
+
+
+def test_monitoring_val_without_a_val_split_is_an_error(tmp_path):
+    from training._configs import REGRESSION, write
+
+    path = write(REGRESSION, tmp_path / "cfg.yaml")
+    with pytest.raises(ConfigError, match="no data.val split") as info:
+        load_config(path, ["train.early_stopping={}"])  # the default monitor is val.loss
+    assert info.value.issues[0].key_path == "train.early_stopping.monitor"
+    load_config(path, ["train.early_stopping.monitor=train.loss"])

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from nettrain.cli.console import DebugOption, key_value_table, print_json, stdout
 from nettrain.cli.train import SetOption
@@ -33,6 +34,7 @@ def evaluate(
     debug: Annotated[bool, DebugOption] = False,
 ) -> None:
     """Evaluate a checkpoint on a split of the config's data (loss, accuracy, ...)."""
+    from nettrain.training.confusion import evaluate_confusion
     from nettrain.training.loop import evaluate as run_eval
     from nettrain.training.runs import load_run_config
 
@@ -44,6 +46,7 @@ def evaluate(
             param_hint="--checkpoint",
         )
     result = run_eval(resolved, chosen, split=split, device=device)
+    result["confusion_matrix"] = evaluate_confusion(resolved, chosen, split=split, device=device)
     if as_json:
         print_json(result)
         return
@@ -55,3 +58,21 @@ def evaluate(
     ]
     rows += list(result["metrics"].items())
     stdout().print(key_value_table("evaluation", rows))
+    if result["confusion_matrix"] is not None:
+        stdout().print(confusion_table(result["confusion_matrix"]))
+
+
+def confusion_table(matrix: list[list[int]]) -> Table:
+    """Rows are true classes, columns predicted ones (scikit-learn's layout)."""
+    table = Table(
+        title="confusion matrix",
+        title_justify="left",
+        caption="rows: true class, columns: predicted",
+        caption_justify="left",
+    )
+    table.add_column("true \\ pred", style="bold", justify="right")
+    for column in range(len(matrix)):
+        table.add_column(str(column), justify="right")
+    for label, row in enumerate(matrix):
+        table.add_row(str(label), *(str(count) for count in row))
+    return table

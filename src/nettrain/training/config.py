@@ -19,7 +19,7 @@ import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -64,6 +64,17 @@ class DataConfig(BaseModel):
     drop_last: bool = False
 
 
+class EarlyStoppingConfig(BaseModel):
+    """``train.early_stopping:``: stop when ``monitor`` stops improving (Lightning's rules)."""
+
+    model_config = _STRICT
+
+    monitor: str = "val.loss"  # <split>.<metric>; check_monitor checks it against the config
+    mode: Literal["min", "max"] = "min"
+    patience: int = Field(default=5, ge=0)
+    min_delta: float = Field(default=0.0, ge=0)
+
+
 class TrainConfig(BaseModel):
     """``train:``: how long to train, clipping, logging and checkpoint cadence, metrics."""
 
@@ -75,6 +86,9 @@ class TrainConfig(BaseModel):
     log_every_steps: int = Field(default=10, ge=1)
     checkpoint_every_epochs: int = Field(default=1, ge=1)
     metrics: list[str] = Field(default_factory=lambda: ["loss", "accuracy"])
+    early_stopping: EarlyStoppingConfig | None = None
+    accumulate_grad_batches: int = Field(default=1, ge=1)
+    tensorboard: bool = False
 
     @field_validator("metrics")
     @classmethod
@@ -109,6 +123,7 @@ class RunConfig(BaseModel):
 
 
 _SECTIONS: dict[str, type[BaseModel]] = {"": RunConfig, "data": DataConfig, "train": TrainConfig}
+_SECTIONS["train.early_stopping"] = EarlyStoppingConfig
 
 
 @dataclass
@@ -184,6 +199,7 @@ def validate_data(
         checker.pydantic(exc)
     checker.check_name(data.get("name"))
     checker.check_specs(data)
+    checker.check_monitor(data)
     if checker.issues or config is None:
         raise ConfigError(checker.sorted_issues())
     return ResolvedConfig(
@@ -249,6 +265,26 @@ class _Checker:
         except ConfigError as exc:
             for issue in exc.issues:
                 self.add("name", issue.message, issue.hint)
+
+    def check_monitor(self, data: dict[str, Any]) -> None:
+        """``train.early_stopping.monitor`` must name a metric this config logs."""
+        train = data.get("train") if isinstance(data.get("train"), dict) else {}
+        spec = train.get("early_stopping")
+        monitor = spec.get("monitor", "val.loss") if isinstance(spec, dict) else None
+        if not isinstance(monitor, str):
+            return  # absent, or the schema reports its type
+        split, _, metric = monitor.partition(".")
+        has_val = isinstance(data.get("data"), dict) and data["data"].get("val") is not None
+        logged = ["loss", *train.get("metrics", ["loss", "accuracy"])]
+        splits = ["train", "val"] if has_val else ["train"]
+        available = [f"{s}.{m}" for s in splits for m in dict.fromkeys(logged)]
+        if split not in splits or metric not in logged:
+            where = "train.early_stopping.monitor"
+            why = "the config has no data.val split" if split == "val" and not has_val else None
+            if not metric:
+                why = "expected <split>.<metric>"
+            message = f"cannot monitor {monitor!r}" + (f": {why}" if why else "")
+            self.add(where, message, f"available: {', '.join(available)}")
 
     def pydantic(self, exc: ValidationError) -> None:
         for error in exc.errors():
