@@ -41,15 +41,34 @@ def require_mpi() -> str:
     return launcher
 
 
-def run_mpi(
-    script: str, n: int = 2, args: tuple[str, ...] = (), timeout: float = 120
-) -> subprocess.CompletedProcess:
-    """Run ``tests/distributed/scripts/<script>`` on ``n`` ranks; kill the group on timeout."""
-    launcher = require_mpi()
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
+    return env
+
+
+def run_script(script: str, args: tuple[str, ...] = (), timeout: float = 120) -> None:
+    """Run a script in one process, without MPI (the single-process reference)."""
+    command = [sys.executable, str(SCRIPTS / script), *args]
+    proc = subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=timeout)
+    assert proc.returncode == 0, f"{' '.join(command)}\n{proc.stdout}\n{proc.stderr}"
+
+
+def run_mpi(
+    script: str,
+    n: int = 2,
+    args: tuple[str, ...] = (),
+    timeout: float = 120,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run ``tests/distributed/scripts/<script>`` on ``n`` ranks; kill the group on timeout.
+
+    With ``check`` a non-zero exit fails the test, showing both output streams.
+    """
+    launcher = require_mpi()
+    env = _env()
     command = [launcher, "-n", str(n), sys.executable, str(SCRIPTS / script), *args]
     proc = subprocess.Popen(
         command,
@@ -65,15 +84,11 @@ def run_mpi(
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         pytest.fail(f"{' '.join(command)} ran past {timeout} s\nstdout:\n{out}\nstderr:\n{err}")
+    if check:
+        assert proc.returncode == 0, f"rc={proc.returncode}\nstdout:\n{out}\nstderr:\n{err}"
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
-def results(proc: subprocess.CompletedProcess) -> dict[int, dict]:
-    """The ``RESULT {json}`` line each rank printed, keyed by its ``rank`` field."""
-    assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    found = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            record = json.loads(line[len("RESULT ") :])
-            found[record["rank"]] = record
-    return found
+def rank_files(folder: Path) -> dict[int, dict]:
+    """The ``rank<r>.json`` records a script wrote into ``folder``."""
+    return {int(p.stem[4:]): json.loads(p.read_text()) for p in folder.glob("rank*.json")}

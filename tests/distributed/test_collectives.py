@@ -1,11 +1,12 @@
 """Collectives over MPI on 2 ranks, checked against numpy on both ranks' inputs."""
 
 import numpy as np
-from mpirun import results, run_mpi
+from mpirun import rank_files, run_mpi
 
 
-def test_collectives_on_two_ranks():
-    got = results(run_mpi("collectives.py", n=2, timeout=90))
+def test_collectives_on_two_ranks(tmp_path):
+    run_mpi("collectives.py", n=2, args=(str(tmp_path),), timeout=90)
+    got = rank_files(tmp_path)
     assert sorted(got) == [0, 1]
     inputs = np.stack([np.arange(4) + 1.0 + r for r in range(2)])
     expected = {

@@ -1,0 +1,5 @@
+"""``nettrain.nn.parallel``: data parallelism across processes."""
+
+from nettrain.nn.parallel.distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
