@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli._tiny import write_tiny
+from tests.cli._tiny import write_tiny
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from optim_oracle import grid
-from optim_trajectory import assert_trajectories_close, run_trajectory
 
 import nettrain as nt
 from nettrain.optim import Adadelta
+from tests.helpers.optim_oracle import grid
+from tests.helpers.optim_trajectory import assert_trajectories_close, run_trajectory
 
 torch = pytest.importorskip("torch")
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from optim_trajectory import _to_nt, mlp_loss, mlp_problem
 
 import nettrain as nt
 from nettrain.optim import LBFGS
+from tests.helpers.optim_trajectory import _to_nt, mlp_loss, mlp_problem
 
 torch = pytest.importorskip("torch")
 

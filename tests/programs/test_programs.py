@@ -114,10 +114,9 @@ def _run(program: Program, on_nettrain: bool, weights: dict[str, np.ndarray] | N
 # Programs that still hit a missing feature: strict xfails, so each one fails loudly the
 # moment it starts to pass and must be taken off this list.
 PENDING: dict[str, str] = {
-    "mnist_cnn": "optim.Adadelta",
     "word_lm_lstm": "nn.Transformer (the module defines a subclass)",
     "word_lm_transformer": "nn.Transformer",
-    "time_sequence_lbfgs": "nn.LSTMCell, optim.LBFGS",
+    "time_sequence_lbfgs": "nn.LSTMCell",
 }
 
 

@@ -437,7 +437,7 @@ def test_alias_bomb_still_reports_unknown_top_level_keys(tmp_path):
 
 
 def test_workflow_train_options_have_defaults_and_accept_set(tmp_path):
-    from training._configs import SPIRALS, write
+    from tests.helpers.configs import SPIRALS, write
 
     path = write(SPIRALS, tmp_path / "cfg.yaml")
     defaults = load_config(path).config.train
@@ -459,7 +459,7 @@ def test_workflow_train_options_have_defaults_and_accept_set(tmp_path):
 
 
 def test_workflow_train_options_are_validated_together(tmp_path):
-    from training._configs import SPIRALS, write
+    from tests.helpers.configs import SPIRALS, write
 
     path = write(SPIRALS, tmp_path / "cfg.yaml")
     overrides = [
@@ -480,7 +480,7 @@ def test_workflow_train_options_are_validated_together(tmp_path):
 
 
 def test_monitoring_val_without_a_val_split_is_an_error(tmp_path):
-    from training._configs import REGRESSION, write
+    from tests.helpers.configs import REGRESSION, write
 
     path = write(REGRESSION, tmp_path / "cfg.yaml")
     with pytest.raises(ConfigError, match="no data.val split") as info:

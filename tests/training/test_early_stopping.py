@@ -88,9 +88,8 @@ def test_state_dict_resumes_the_count():
 
 
 def test_from_config_builds_from_the_validated_section():
-    from training._configs import SPIRALS, make
-
     from nettrain.training.config import validate_data
+    from tests.helpers.configs import SPIRALS, make
 
     data = make(SPIRALS)
     data["train"]["early_stopping"] = {"monitor": "val.accuracy", "mode": "max", "patience": 2}
