@@ -133,3 +133,23 @@ def test_interrupt_inside_the_optimizer_step_saves_no_inexact_checkpoint(tmp_pat
     assert info.value.checkpoint is None
     assert not (info.value.run_dir / "checkpoints" / "interrupted.safetensors").exists()
     assert "stopped inside a step" in str(info.value)
+
+
+def test_early_stopping_stops_the_run_and_says_why(tmp_path):
+    """Monitoring the training loss in 'max' mode: it falls every epoch, so with patience 1
+    the run stops after epoch 2 of 6 and records why."""
+    import json
+
+    from nettrain.training.config import load_config
+    from nettrain.training.loop import fit
+    from tests.helpers.configs import SPIRALS, write
+
+    path = write(SPIRALS, tmp_path / "spirals.yaml")
+    overrides = [
+        "train.epochs=6",
+        "train.early_stopping={monitor: train.loss, mode: max, patience: 1}",
+    ]
+    result = fit(load_config(path, overrides), runs_dir=tmp_path / "runs")
+    summary = json.loads((result.run_dir / "summary.json").read_text())
+    assert result.epochs == 2 and summary["epochs"] == 2
+    assert summary["stop_reason"].startswith("early stopping: train.loss did not improve")

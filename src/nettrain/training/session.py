@@ -14,6 +14,7 @@ from typing import Any
 import nettrain
 from nettrain.training import loop
 from nettrain.training.checkpoint import load_checkpoint
+from nettrain.training.early_stopping import EarlyStopping
 from nettrain.training.guards import InterruptFlag, ShapeGuard, loss_call
 from nettrain.training.metrics import MetricAccumulator, MetricsWriter, prune_after
 from nettrain.training.runs import (
@@ -65,6 +66,7 @@ class TrainingSession(CheckpointMixin):
         self._phase = "idle"  # "forward" (safe to roll back) or "update" (params changing)
         self._rng_snapshot: dict[str, Any] | None = None
         self._accumulator: MetricAccumulator | None = None
+        self.stop_reason: str | None = None
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -106,6 +108,8 @@ class TrainingSession(CheckpointMixin):
             )
             self.per_batch = bool(scheduler_steps_per_batch(self.config.scheduler))
         self.guard = ShapeGuard(self.model)
+        spec = getattr(self.train_cfg, "early_stopping", None)
+        self.early_stopping = EarlyStopping.from_config(spec) if spec is not None else None
         if saved is not None:
             self._restore(saved)
         self._open_run_dir(saved.path if saved is not None else None)
@@ -167,6 +171,8 @@ class TrainingSession(CheckpointMixin):
                 self._end_of_run_partial()
                 return
             self._end_of_epoch()
+            if self.stop_reason is not None:
+                return
 
     def _rollback_possible(self) -> bool:
         """Can the state be put back to "between steps"? Not once the optimizer started,
@@ -268,6 +274,8 @@ class TrainingSession(CheckpointMixin):
             )
         if self.scheduler is not None and not self.per_batch:
             self._scheduler_epoch_step()
+        if self.early_stopping is not None and self.early_stopping.update(self.last_metrics):
+            self.stop_reason = self.early_stopping.reason
         for split, values in self.last_metrics.items():
             self.writer.write(
                 {
@@ -379,6 +387,8 @@ class TrainingSession(CheckpointMixin):
             "config_file": _text(self.resolved.path),
             "base_dir": _text(self.resolved.base_dir),
         }
+        if self.stop_reason is not None:
+            summary["stop_reason"] = self.stop_reason
         if error:
             summary["error"] = error
         write_summary(self.run_dir, summary)

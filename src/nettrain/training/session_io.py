@@ -54,6 +54,8 @@ class CheckpointMixin:
         self.prior_wall = float(meta.get("wall_time_s", 0.0))
         if "rng" in meta:
             loop.restore_rng(meta["rng"])
+        if self.early_stopping is not None and meta.get("early_stopping"):
+            self.early_stopping.load_state_dict(meta["early_stopping"])
 
     def _encode(self) -> bytes:
         meta = {
@@ -73,6 +75,9 @@ class CheckpointMixin:
             "best_epoch": self.best_epoch,
             "partial_train": self.partial,
             "wall_time_s": self._wall(),
+            "early_stopping": (
+                self.early_stopping.state_dict() if self.early_stopping is not None else None
+            ),
         }
         scheduler_state = self.scheduler.state_dict() if self.scheduler is not None else None
         return encode_checkpoint(
