@@ -67,3 +67,45 @@ def test_convert_sync_batchnorm_keeps_state_and_keys():
 def test_refuses_input_without_channels():
     with pytest.raises(ValueError, match="expected 2D or 3D or 4D or 5D input"):
         nn.SyncBatchNorm(2)(nt.randn(3))
+
+
+class _TwinComm:
+    """A fake world of 2 ranks holding identical data: every sum doubles."""
+
+    rank, size = 0, 2
+
+    def allreduce(self, array, op):
+        array *= 2
+
+
+@pytest.fixture
+def twin_world(monkeypatch):
+    from nettrain.distributed import collectives
+
+    monkeypatch.setitem(collectives._STATE, "comm", _TwinComm())
+    monkeypatch.setitem(collectives._STATE, "backend", "mpi")
+
+
+def test_synced_path_in_process_equals_batchnorm_on_the_doubled_batch(twin_world):
+    nt.manual_seed(0)
+    x = nt.randn(3, 2, 4, dtype=nt.float64, requires_grad=True)
+    w = nt.randn(3, 2, 4, dtype=nt.float64)
+    sync = nn.SyncBatchNorm(2).to(nt.float64)
+    y_sync = sync(x)
+    (y_sync * w).sum().backward()
+    both = nt.cat([x.detach(), x.detach()]).requires_grad_()
+    plain = nn.BatchNorm1d(2).to(nt.float64)
+    y = plain(both)
+    (y * nt.cat([w, w])).sum().backward()
+    np.testing.assert_allclose(y_sync.detach().numpy(), y.detach().numpy()[:3], rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), both.grad.numpy()[:3], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sync.running_var.numpy(), plain.running_var.numpy(), rtol=1e-12)
+
+
+def test_synced_path_gradcheck(twin_world):
+    from nettrain.autograd import gradcheck
+
+    nt.manual_seed(1)
+    sync = nn.SyncBatchNorm(2).to(nt.float64)
+    x = nt.randn(3, 2, 2, dtype=nt.float64, requires_grad=True)
+    assert gradcheck(lambda t: sync(t), (x,))

@@ -49,9 +49,7 @@ def test_shares_are_disjoint_cover_the_data_and_change_by_epoch():
 
 
 def test_bad_rank_and_missing_group():
-    with pytest.raises(
-        ValueError, match=r"Invalid rank 2, rank should be in the interval"
-    ):
+    with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval"):
         DistributedSampler(range(4), num_replicas=2, rank=2)
     with pytest.raises(RuntimeError, match="init_process_group"):
         DistributedSampler(range(4))
