@@ -181,6 +181,7 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
         "AdaptiveAvgPool2d": ({"output_size": 2}, image),
         "BatchNorm1d": ({"num_features": 4}, lambda: (_t(5, 4),)),
         "BatchNorm2d": ({"num_features": 2}, image),
+        "SyncBatchNorm": ({"num_features": 2}, image),
         "LayerNorm": ({"normalized_shape": 4}, x34),
         "GroupNorm": ({"num_groups": 2, "num_channels": 4}, lambda: (_t(2, 4, 3),)),
         "Dropout": ({"p": 0.3}, x34),

@@ -14,6 +14,7 @@ from nettrain.nn.modules import (
     pooling,
     rnn,
     sparse,
+    sync_batchnorm,
 )
 from nettrain.nn.modules.activation import *  # noqa: F403
 from nettrain.nn.modules.attention import *  # noqa: F403
@@ -28,6 +29,7 @@ from nettrain.nn.modules.normalization import *  # noqa: F403
 from nettrain.nn.modules.pooling import *  # noqa: F403
 from nettrain.nn.modules.rnn import *  # noqa: F403
 from nettrain.nn.modules.sparse import *  # noqa: F403
+from nettrain.nn.modules.sync_batchnorm import *  # noqa: F403
 
 _FAMILIES = (
     activation,
@@ -43,5 +45,6 @@ _FAMILIES = (
     pooling,
     rnn,
     sparse,
+    sync_batchnorm,
 )
 __all__ = [name for family in _FAMILIES for name in family.__all__]

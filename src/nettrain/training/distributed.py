@@ -1,0 +1,161 @@
+"""Helpers that let the training loop run data-parallel under ``mpiexec -n N``.
+
+Not wired into the loop yet. The intended calls, in order:
+
+1. ``world = world_from_env()`` before anything else; if ``world.size > 1``:
+   ``install_abort_hook()`` and ``nettrain.distributed.init_process_group("mpi")``.
+2. ``local = per_rank_batch_size(cfg.data.batch_size, world.size, file, line, col)``;
+   the train (and validation) loaders use ``DistributedSampler(ds, shuffle=...,
+   seed=cfg.seed)`` with ``batch_size=local`` and ``sampler.set_epoch(epoch)`` each epoch.
+3. The model is wrapped in ``nn.parallel.DistributedDataParallel`` after it is built and
+   before the optimizer (optimizer over ``model.parameters()``, the same tensors).
+4. Per epoch, each rank sums ``metric * samples`` and ``samples``; then
+   ``reduce_weighted_means({"loss": s_loss, "correct": s_acc}, samples)`` gives every
+   rank the global figures (equal to one process's).
+5. Everything that writes (run directory, config, metrics, checkpoints, summary, the
+   progress bar) is guarded by ``is_main_process()``.
+6. The CLI's single exit point calls ``abort_world(code)`` for a caught error when
+   ``world.size > 1``, so one rank's failure ends every rank promptly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+import numpy as np
+
+from nettrain.distributed import _comm, collectives
+from nettrain.distributed._comm import ReduceOp
+from nettrain.errors import ConfigError, ConfigIssue
+
+_RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")
+_EXIT_INTERRUPTED = 130  # the CLI's exit code for Ctrl-C
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class WorldInfo:
+    """This process's place in the job, as the MPI launcher announced it."""
+
+    rank: int
+    size: int
+
+    @property
+    def distributed(self) -> bool:
+        """True under a launcher that started several processes."""
+        return self.size > 1
+
+
+def world_from_env(env: dict[str, str] | None = None) -> WorldInfo:
+    """Rank and size from the launcher's variables (rank 0 of 1 without a launcher).
+
+    Read before MPI starts, so a run without a launcher never imports mpi4py.
+    """
+    env = os.environ if env is None else env
+    announced = _comm.launcher_world_size(env)
+    size = announced[0] if announced else 1
+    rank = next((int(env[v]) for v in _RANK_VARS if env.get(v, "").isdigit()), 0)
+    return WorldInfo(rank=rank, size=size)
+
+
+def per_rank_batch_size(
+    batch_size: int,
+    world_size: int,
+    file: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+) -> int:
+    """Each rank's share of the global ``data.batch_size``.
+
+    Raises:
+        ConfigError: at ``data.batch_size`` when it does not divide by the world size.
+    """
+    if batch_size % world_size:
+        lower = batch_size - batch_size % world_size
+        options = [b for b in (lower, lower + world_size) if b > 0]
+        raise ConfigError(
+            ConfigIssue(
+                "data.batch_size",
+                f"the global batch {batch_size} does not split evenly over {world_size} processes",
+                file,
+                line,
+                column,
+                hint=f"use a multiple of {world_size}, e.g. "
+                + " or ".join(str(b) for b in options),
+            )
+        )
+    return batch_size // world_size
+
+
+def reduce_weighted_means(sums: dict[str, float], count: int) -> tuple[dict[str, float], int]:
+    """Global means from each rank's sums of ``metric * samples`` and its sample count.
+
+    One all-reduce of a float64 buffer ``[*sums, count]``; every rank gets the same
+    result, which equals the single-process mean over all samples. Without a process
+    group it is the local mean.
+    """
+    names = sorted(sums)
+    packed = np.array([float(sums[n]) for n in names] + [float(count)], dtype=np.float64)
+    if collectives.is_initialized():
+        collectives.communicator().allreduce(packed, ReduceOp.SUM)
+    total = int(round(packed[-1]))
+    means = {n: float(packed[i] / total) if total else float("nan") for i, n in enumerate(names)}
+    return means, total
+
+
+def is_main_process() -> bool:
+    """True on rank 0 (and in a single process): the one rank that writes files."""
+    if collectives.is_initialized():
+        return collectives.get_rank() == 0
+    return world_from_env().rank == 0
+
+
+def rank_zero_only(function: F) -> F:
+    """Run ``function`` on rank 0 only; other ranks get None (for writers and printers)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs) if is_main_process() else None
+
+    wrapper.__name__ = getattr(function, "__name__", "rank_zero_only")
+    wrapper.__doc__ = function.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def abort_world(code: int) -> None:
+    """End every rank now (MPI_Abort) with exit code ``code``; no-op in one process.
+
+    A rank that exits on an error while the others wait in an all-reduce would leave them
+    waiting forever; MPI_Abort makes the launcher kill them all.
+    """
+    if not world_from_env().distributed:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    mpi = _comm.load_mpi()
+    mpi.COMM_WORLD.Abort(code)
+
+
+def install_abort_hook() -> None:
+    """Make an uncaught exception on any rank end the whole job promptly.
+
+    The failing rank prints its traceback as Python would and then aborts every rank.
+    Ctrl-C reaches all ranks at once, so only rank 0 reports it (exit code 130).
+    """
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        interrupted = issubclass(kind, KeyboardInterrupt)
+        if not interrupted or world_from_env().rank == 0:
+            if previous is sys.__excepthook__:
+                traceback.print_exception(kind, error, tb)
+            else:
+                previous(kind, error, tb)
+        abort_world(_EXIT_INTERRUPTED if interrupted else 1)
+
+    sys.excepthook = hook
