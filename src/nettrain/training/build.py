@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nettrain.errors import ConfigError, ConfigIssue, NettrainError
-from nettrain.training.config import DataConfig, resolve_path
+from nettrain.training.config import CLOSURE_HINT, NEEDS_CLOSURE, DataConfig, resolve_path
 from nettrain.training.datasets import ArrayData
 from nettrain.training.registry import (
     DATASETS,
@@ -133,12 +133,15 @@ def build_optimizer(
     """Build an optimizer over ``params`` from ``{"type": "SGD", "lr": 0.01, ...}``."""
     name = spec.get("type") if isinstance(spec, dict) else None
     cls = _lookup(OPTIMIZERS, name, key_path)
+    if name in NEEDS_CLOSURE:
+        raise _fail(f"{key_path}.type", NEEDS_CLOSURE[name], CLOSURE_HINT)
     return _construct(cls, name, _kwargs(spec, OPTIMIZERS, name, key_path), key_path, params)
 
 
 def scheduler_steps_per_batch(spec: dict[str, Any] | None) -> bool:
-    """True when the scheduler steps after every batch (OneCycleLR) rather than every epoch."""
-    return isinstance(spec, dict) and spec.get("type") == "OneCycleLR"
+    """True when the scheduler steps after every batch (OneCycleLR, CyclicLR) rather than every
+    epoch, as PyTorch's documentation uses them."""
+    return isinstance(spec, dict) and spec.get("type") in ("OneCycleLR", "CyclicLR")
 
 
 def build_scheduler(
@@ -169,6 +172,8 @@ def build_scheduler(
             build_scheduler(child, optimizer, steps_per_epoch, epochs, f"{key_path}.schedulers.{i}")
             for i, child in enumerate(kwargs["schedulers"])
         ]
+    if name == "ChainedScheduler":  # (schedulers, optimizer=None): the optimizer goes second
+        return _construct(cls, name, {**kwargs, "optimizer": optimizer}, key_path)
     return _construct(cls, name, kwargs, key_path, optimizer)
 
 

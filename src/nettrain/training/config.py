@@ -51,6 +51,18 @@ _DEVICE = re.compile(r"cpu|cuda|cuda:[0-9]+|auto")
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
+# optimizers whose step() must re-evaluate the loss: the tool's loop calls step() without a
+# closure, so a config cannot use them (the library can: opt.step(closure))
+NEEDS_CLOSURE = {
+    "LBFGS": "optimizer.type: LBFGS needs a closure (step(closure) re-evaluates the loss "
+    "several times per step), and the training loop calls optimizer.step() without one",
+}
+CLOSURE_HINT = (
+    "use nettrain.optim.LBFGS from Python with opt.step(closure), or choose another "
+    "optimizer here (Adam, SGD, RAdam, ...)"
+)
+
+
 class DataConfig(BaseModel):
     """``data:``: dataset specs per split and how batches are drawn."""
 
@@ -334,6 +346,9 @@ class _Checker:
             self.spec(data["loss"], "loss", LOSSES)
         if isinstance(data.get("optimizer"), dict):
             self.spec(data["optimizer"], "optimizer", OPTIMIZERS)
+            needs_closure = NEEDS_CLOSURE.get(data["optimizer"].get("type"))
+            if needs_closure:
+                self.add("optimizer.type", needs_closure, CLOSURE_HINT)
         if isinstance(data.get("scheduler"), dict):
             self.spec(data["scheduler"], "scheduler", SCHEDULERS)
         section = data.get("data")

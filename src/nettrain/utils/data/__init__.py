@@ -1,5 +1,6 @@
 """Datasets and loaders, as ``torch.utils.data``."""
 
+from nettrain.utils.data._worker import get_worker_info
 from nettrain.utils.data.dataloader import DataLoader, default_collate
 from nettrain.utils.data.dataset import (
     ConcatDataset,
@@ -32,3 +33,4 @@ __all__ = [
     "default_collate",
     "random_split",
 ]
+__all__ += ["get_worker_info"]

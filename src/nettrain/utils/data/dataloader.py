@@ -92,12 +92,25 @@ class DataLoader:
         shuffle: visit samples in a new random order each epoch.
         sampler: a custom order (exclusive with ``shuffle``).
         batch_sampler: yields whole lists of indices (exclusive with the four options above).
-        num_workers, pin_memory, timeout, worker_init_fn: accepted for PyTorch compatibility;
-            loading always runs in the calling process.
+        num_workers: worker processes loading batches (0: load in the calling process).
+            Workers are forked, so the dataset is inherited rather than pickled; worker
+            ``i`` is seeded with ``base_seed + i`` (``get_worker_info().seed``), ``base_seed``
+            derived from ``generator``'s state each time the workers start (without drawing
+            from it, so the batches and their order, epoch after epoch, are those of
+            ``num_workers=0``).
         collate_fn: turns a list of samples into a batch (default: ``default_collate``).
+        pin_memory: accepted; a no-op (there is no pinned host memory on the CPU backend).
         drop_last: drop the last batch when it is smaller than ``batch_size``.
+        timeout: seconds to wait for a worker's batch before a RuntimeError (0: forever).
+        worker_init_fn: called with the worker id in each worker, after seeding.
+        multiprocessing_context: None or ``"fork"`` (the only start method that works
+            without pickling the dataset).
         generator: the random stream for shuffling (default: nettrain's global one, so
             ``nettrain.manual_seed`` makes the order reproducible).
+        prefetch_factor: batches in flight per worker (default 2 with workers).
+        persistent_workers: keep the workers alive between epochs.
+        pin_memory_device, in_order: accepted for PyTorch compatibility (batches always
+            come in order).
         seed: shorthand for ``generator=Generator().manual_seed(seed)``.
 
     A ``TensorDataset`` with the default collate is indexed with each whole batch of indices
@@ -122,12 +135,31 @@ class DataLoader:
         drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
         generator: Generator | None = None,
         *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
         seed: int | None = None,
     ) -> None:
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing.let "
+                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+            )
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        _check_context(multiprocessing_context)
         if seed is not None:
             if generator is not None:
                 raise ValueError("give either generator or seed, not both")
@@ -139,7 +171,13 @@ class DataLoader:
         self.pin_memory = pin_memory
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
         self.generator = generator
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
+        self._workers: Any = None
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle or sampler is not None or batch_sampler is not None:
@@ -186,6 +224,30 @@ class DataLoader:
         return len(self.sampler)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
+        if self.num_workers == 0:
+            return self._iter_here()
+        if self._iterable:
+            raise NotImplementedError(
+                "DataLoader(num_workers>0) with an IterableDataset is not implemented: use "
+                "num_workers=0, or a map-style Dataset (with __getitem__ and __len__)"
+            )
+        from nettrain.utils.data._multiprocess import MultiProcessIter
+
+        if self.persistent_workers:
+            if self._workers is None:
+                self._workers = MultiProcessIter(self)
+            return self._workers.start_epoch()
+        return MultiProcessIter(self).start_epoch()
+
+    def _fast_path(self) -> bool:
+        return self._auto_collate and type(self.dataset) is TensorDataset
+
+    def _index_batches(self) -> Iterator[np.ndarray]:
+        if isinstance(self.batch_sampler, BatchSampler):
+            return self.batch_sampler._batches()
+        return (np.asarray(b, dtype=np.int64) for b in self.batch_sampler)  # type: ignore[union-attr]
+
+    def _iter_here(self) -> Iterator[Any]:
         if self._iterable:
             yield from self._iter_stream()
             return
@@ -193,13 +255,8 @@ class DataLoader:
             for index in self.sampler:  # type: ignore[union-attr]
                 yield self.dataset[index]
             return
-        fast = self._auto_collate and type(self.dataset) is TensorDataset
-        batches = (
-            self.batch_sampler._batches()
-            if isinstance(self.batch_sampler, BatchSampler)
-            else (np.asarray(b, dtype=np.int64) for b in self.batch_sampler)
-        )
-        for indices in batches:
+        fast = self._fast_path()
+        for indices in self._index_batches():
             if fast:
                 yield self._index_tensors(indices)
             else:
@@ -235,3 +292,18 @@ class DataLoader:
                 pending = []
         if pending and not self.drop_last:
             yield self.collate_fn(pending)
+
+
+def _check_context(context: Any) -> None:
+    """Only fork works: spawned workers would need the dataset pickled, and nettrain never
+    pickles tensors."""
+    if context is None:
+        return
+    method = context if isinstance(context, str) else getattr(context, "get_start_method", None)
+    if callable(method):
+        method = method()
+    if method != "fork":
+        raise ValueError(
+            f"multiprocessing_context {context!r} is not supported: DataLoader workers are "
+            "forked (the dataset is inherited, never pickled); use None or 'fork'"
+        )
