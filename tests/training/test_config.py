@@ -471,3 +471,21 @@ def test_monitoring_val_without_a_val_split_is_an_error(tmp_path):
         load_config(path, ["train.early_stopping={}"])  # the default monitor is val.loss
     assert info.value.issues[0].key_path == "train.early_stopping.monitor"
     load_config(path, ["train.early_stopping.monitor=train.loss"])
+
+
+def test_tensorboard_without_tensorboardx_gives_the_install_command(tmp_path, monkeypatch):
+    import importlib.util
+
+    from training._configs import SPIRALS, write
+
+    path = write(SPIRALS, tmp_path / "cfg.yaml")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tensorboardX" else real(name, *a),
+    )
+    with pytest.raises(ConfigError, match=r"pip install 'nettrain\[tensorboard\]'") as info:
+        load_config(path, ["train.tensorboard=true"])
+    assert info.value.issues[0].key_path == "train.tensorboard"
+    load_config(path, ["train.tensorboard=false"])

@@ -182,6 +182,7 @@ def validate_data(
     checker.check_name(data.get("name"))
     checker.check_specs(data)
     checker.check_monitor(data)
+    checker.check_tensorboard(data)
     if checker.issues or config is None:
         raise ConfigError(checker.sorted_issues())
     return ResolvedConfig(
@@ -267,6 +268,16 @@ class _Checker:
                 why = "expected <split>.<metric>"
             message = f"cannot monitor {monitor!r}" + (f": {why}" if why else "")
             self.add(where, message, f"available: {', '.join(available)}")
+
+    def check_tensorboard(self, data: dict[str, Any]) -> None:
+        """``train.tensorboard: true`` needs the optional tensorboardX: say so before training."""
+        train = data.get("train") if isinstance(data.get("train"), dict) else {}
+        if train.get("tensorboard") is True and importlib.util.find_spec("tensorboardX") is None:
+            self.add(
+                "train.tensorboard",
+                "tensorboard: true needs tensorboardX, which is not installed",
+                "pip install 'nettrain[tensorboard]'",
+            )
 
     def pydantic(self, exc: ValidationError) -> None:
         for error in exc.errors():
