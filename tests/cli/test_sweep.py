@@ -59,7 +59,7 @@ def test_sweep_rows_equal_each_runs_summary(cli, tmp_path):
         "--jobs", "2", "--runs-dir", runs,
     )  # fmt: skip
     sweep_dir = _sweep_dir(runs)
-    assert "best_val_loss" in result.output and str(sweep_dir) in result.output
+    assert "best val loss" in result.output and str(sweep_dir) in result.output
     rows = list(csv.DictReader((sweep_dir / "sweep.csv").open()))
     assert [r["point"] for r in rows] == ["1", "2", "3", "4"]
     run_dirs = {r["run_dir"] for r in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,11 +40,17 @@ def compare(
 def comparison_table(result: dict[str, Any]) -> Table:
     """One column per run; rows: differing config keys, then metrics and run facts."""
     runs = result["runs"]
-    table = Table(title="comparison", title_justify="left")
+    paths = [Path(_short(r["run_dir"])) for r in runs]
+    common = Path(os.path.commonpath(paths)) if len(paths) > 1 else None
+    if common is not None and common in paths:  # one run inside another: show whole paths
+        common = None
+    title = f"comparison (run directories in {common})" if common else "comparison"
+    table = Table(title=title, title_justify="left")
     table.add_column("", style="bold")
     for index in range(1, len(runs) + 1):
         table.add_column(f"run {index}", overflow="fold")
-    rows: list[tuple[str, list[Any]]] = [("run directory", [r["run_dir"] for r in runs])]
+    shown = [str(p.relative_to(common)) if common else str(p) for p in paths]
+    rows: list[tuple[str, list[Any]]] = [("run directory", shown)]
     rows += [(key, [r["config"].get(key) for r in runs]) for key in result["differing_keys"]]
     names: list[tuple[str, str]] = []
     for run in runs:
@@ -66,3 +73,11 @@ def comparison_table(result: dict[str, Any]) -> Table:
     for label, values in rows:
         table.add_row(label, *(v if isinstance(v, str) else fmt(v) for v in values))
     return table
+
+
+def _short(path: str) -> str:
+    """A run directory relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path

@@ -133,20 +133,24 @@ def results_table(plan: Any) -> Table:
     from nettrain.training.sweep import point_metrics, sort_key
 
     rows = sorted(plan.points, key=sort_key)
-    metric_columns: list[str] = []
+    found: list[str] = []
     for point in rows:
-        metric_columns += [
-            k for k in point_metrics(point) if k not in metric_columns and k not in ("epochs",)
-        ]
+        found += [k for k in point_metrics(point) if k not in found]
+    # the ranking metric first, then validation, then training; steps etc. stay in sweep.csv
+    metric_columns = [k for k in found if k == "best_val_loss"]
+    metric_columns += sorted(k for k in found if k.startswith("final.val."))
+    metric_columns += sorted(k for k in found if k.startswith("final.train."))
     table = Table(title=f"sweep {plan.directory.name}", title_justify="left")
     table.add_column("#", justify="right")
     for key in plan.grid_keys():
         table.add_column(key)
     table.add_column("status")
     for column in metric_columns:
-        table.add_column(column.removeprefix("final."), justify="right")
+        table.add_column(
+            column.removeprefix("final.").replace("_", " ").replace(".", " "), justify="right"
+        )
     table.add_column("time (s)", justify="right")
-    table.add_column("run (in the sweep directory)", overflow="fold")
+    table.add_column("run", overflow="fold")
     for rank, point in enumerate(rows, start=1):
         metrics = point_metrics(point)
         cells = [str(rank), *(fmt(point.values[k]) for k in plan.grid_keys()), point.status]

@@ -317,6 +317,16 @@ class _Checker:
             message = f"cannot monitor {monitor!r}" + (f": {why}" if why else "")
             self.add(where, message, f"available: {', '.join(available)}")
 
+    def check_tensorboard(self, data: dict[str, Any]) -> None:
+        """``train.tensorboard: true`` needs the optional tensorboardX: say so before training."""
+        train = data.get("train") if isinstance(data.get("train"), dict) else {}
+        if train.get("tensorboard") is True and importlib.util.find_spec("tensorboardX") is None:
+            self.add(
+                "train.tensorboard",
+                "tensorboard: true needs tensorboardX, which is not installed",
+                "pip install 'nettrain[tensorboard]'",
+            )
+
     def pydantic(self, exc: ValidationError) -> None:
         for error in exc.errors():
             loc = tuple(error["loc"])
