@@ -13,6 +13,7 @@ import numpy as np
 from nettrain.backend import get_array_module
 from nettrain.ops import reduction
 from nettrain.ops import shape as shape_ops
+from nettrain.ops.scatter import open_grids
 from nettrain.tensor import Tensor
 
 
@@ -242,6 +243,6 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
     """``out[i][j] = input[index[i][j]][j]`` (for dim 0), differentiable in ``input``."""
     xp = get_array_module(input._data)
     idx = _plain(index)
-    grids = list(xp.indices(idx.shape, sparse=True))
+    grids = open_grids(xp, idx.shape)  # cupy's indices() has no sparse=True
     grids[dim % input.ndim] = idx
     return input[tuple(grids)]

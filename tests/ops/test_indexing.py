@@ -127,3 +127,15 @@ def test_out_of_range_integer_index_raises_on_array_modules_that_wrap() -> None:
         check_integer_index(not_numpy, (None, slice(None), np.array([4])), shape)
     with pytest.raises(IndexError, match="dimension 2"):
         check_integer_index(not_numpy, (np.ones((3, 4), bool), np.array([9])), (3, 4, 2))
+
+
+def test_gather_does_not_need_indices_sparse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cupy.indices has no ``sparse``: gather builds its open grids from arange instead."""
+
+    def no_sparse(*args: object, **kwargs: object) -> None:
+        raise TypeError("indices() got an unexpected keyword argument 'sparse'")
+
+    monkeypatch.setattr(np, "indices", no_sparse)
+    x = nt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    out = nt.gather(x, 1, nt.tensor([[2, 0], [1, 1]]))
+    assert out.tolist() == [[3.0, 1.0], [5.0, 5.0]]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nettrain.backend import Array, get_array_module
-from nettrain.optim._lerp import lerp_
-from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad
+from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad, lerp_
 
 
 class Adamax(Optimizer):

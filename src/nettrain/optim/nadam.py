@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from nettrain.backend import Array, get_array_module
-from nettrain.optim._lerp import lerp_
-from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad
+from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad, lerp_
 from nettrain.tensor import Tensor
 
 
