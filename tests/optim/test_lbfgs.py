@@ -135,3 +135,31 @@ def test_lbfgs_rejects_unknown_line_search() -> None:
 def test_lbfgs_defaults_match_torch() -> None:
     w, tw = nt.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
     assert LBFGS([w]).defaults == torch.optim.LBFGS([tw]).defaults
+
+
+def test_lbfgs_state_survives_nettrain_save_and_continues_identically(tmp_path: Any) -> None:
+    def make() -> tuple[Any, Any, Any]:
+        w = nt.tensor(np.array([1.0, 2.0, -1.0]), requires_grad=True)
+        opt = LBFGS([w], history_size=3, max_iter=4)
+
+        def closure() -> Any:
+            opt.zero_grad()
+            loss = ((w - 3) ** 2).sum() + 0.01 * (w**4).sum()
+            loss.backward()
+            return loss
+
+        return w, opt, closure
+
+    w, opt, closure = make()
+    opt.step(closure)
+    nt.save(opt.state_dict(), tmp_path / "lbfgs.safetensors")
+    saved_w = w.detach().numpy().copy()
+    opt.step(closure)
+    expected = w.detach().numpy().copy()
+
+    w2, opt2, closure2 = make()
+    with nt.no_grad():
+        w2.copy_(nt.tensor(saved_w))
+    opt2.load_state_dict(nt.load(tmp_path / "lbfgs.safetensors"))
+    opt2.step(closure2)
+    np.testing.assert_array_equal(w2.detach().numpy(), expected)
