@@ -1,29 +1,20 @@
-"""CyclicLR and CosineAnnealingWarmRestarts, as in ``torch.optim.lr_scheduler`` (re-exported
-there): the two schedules that cycle rather than decay once.
-"""
+"""``CyclicLR`` and ``CosineAnnealingWarmRestarts``: the schedules that cycle rather than
+decay once."""
 
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Callable
 from functools import partial
 from typing import Any, Literal
 
-from nettrain.optim.lr_scheduler import LRScheduler
+from nettrain.optim.lr_scheduler.base import (
+    LRScheduler,
+    callable_state,
+    load_callable_state,
+    per_group,
+)
 from nettrain.optim.optimizer import Optimizer
-
-
-def _format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
-    """One value per parameter group, from a scalar or a list of the right length."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name} must have the same length as optimizer.param_groups. {name} has "
-                f"{len(value)} values, param_groups has {len(optimizer.param_groups)}."
-            )
-        return list(value)
-    return [value] * len(optimizer.param_groups)
 
 
 class CyclicLR(LRScheduler):
@@ -65,11 +56,11 @@ class CyclicLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        base_lrs = _format_param("base_lr", optimizer, base_lr)
+        base_lrs = per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
+        self.max_lrs = per_group("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size = up + down
@@ -88,8 +79,8 @@ class CyclicLR(LRScheduler):
                     "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
                 )
             self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+            self.base_momentums = per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 for m_max, m_base, group in zip(
                     self.max_momentums, self.base_momentums, optimizer.param_groups
@@ -151,12 +142,7 @@ class CyclicLR(LRScheduler):
         """Attributes, without the scale functions (a callable object's ``__dict__`` kept)."""
         state = super().state_dict()
         state.pop("_scale_fn_ref", None)
-        fn = state.pop("_scale_fn_custom")
-        state["_scale_fn_custom"] = (
-            fn.__dict__.copy()
-            if fn is not None and not isinstance(fn, types.FunctionType)
-            else None
-        )
+        state["_scale_fn_custom"] = callable_state(state.pop("_scale_fn_custom"))
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -166,8 +152,7 @@ class CyclicLR(LRScheduler):
         custom = self._scale_fn_custom
         super().load_state_dict(state_dict)
         self._scale_fn_custom = custom
-        if fn_state is not None and custom is not None:
-            custom.__dict__.update(fn_state)
+        load_callable_state(custom, fn_state)
         self._init_scale_fn()
 
 
