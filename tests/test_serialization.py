@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 from pathlib import Path
@@ -211,7 +212,8 @@ def test_pickle_file_is_a_checkpoint_error(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     path = tmp_path / "model.pt"
     torch.save({"w": torch.ones(2)}, str(path))
-    with pytest.raises(CheckpointError, match="model.pt.*not a valid safetensors"):
+    # one message for nt.load and checkpoints: the file, what it is, how to write safetensors
+    with pytest.raises(CheckpointError, match="model.pt is not a safetensors file.*torch.save"):
         nt.load(path)
 
 
@@ -220,10 +222,88 @@ def test_missing_file_is_a_checkpoint_error(tmp_path: Path) -> None:
         nt.load(tmp_path / "nothing.safetensors")
 
 
-def test_bfloat16_file_from_torch_is_a_clear_checkpoint_error(tmp_path: Path) -> None:
+def test_bfloat16_file_from_torch_loads_as_exact_float32(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     safetensors_torch = pytest.importorskip("safetensors.torch")
     path = tmp_path / "bf16.safetensors"
-    safetensors_torch.save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(path))
-    with pytest.raises(CheckpointError, match="'w' has dtype 'BF16'.*convert it to float32"):
+    weights = torch.tensor([[1.5, -2.0, 3.140625], [1e-3, -65280.0, 0.0]], dtype=torch.bfloat16)
+    safetensors_torch.save_file({"w": weights}, str(path))
+    loaded = nt.load(path)["w"]
+    assert loaded.dtype == nt.float32 and loaded.shape == (2, 3)
+    # bfloat16 is the top half of a float32, so the widening is exact: equal to torch's cast
+    np.testing.assert_array_equal(_values(loaded), weights.float().numpy())
+    twin = torch.nn.Linear(3, 2, bias=False)
+    twin.weight.data = weights.clone()  # and it loads into a float32 model like torch does
+    model = nt.nn.Linear(3, 2, bias=False)
+    model.load_state_dict({"weight": loaded})
+    np.testing.assert_array_equal(_values(model.weight), twin.weight.float().detach().numpy())
+
+
+def test_other_dtypes_nettrain_cannot_hold_are_a_clear_checkpoint_error(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    path = tmp_path / "f8.safetensors"
+    safetensors_torch.save_file({"w": torch.ones(2).to(torch.float8_e4m3fn)}, str(path))
+    with pytest.raises(CheckpointError, match="f8.safetensors.*'w' has dtype 'F8_E4M3'.*float32"):
+        nt.load(path)
+
+
+# -- the codec's layout ----------------------------------------------------------------
+
+
+def test_tensors_are_laid_out_aligned_and_load_as_writable_views(tmp_path: Path) -> None:
+    safetensors = pytest.importorskip("safetensors")
+    path = tmp_path / "mixed.safetensors"
+    obj = {"a8": nt.ones(3, dtype=nt.uint8), "f4": nt.ones(5), "f8": nt.ones(3, dtype=nt.float64)}
+    nt.save({**obj, "h": nt.ones(1, dtype=nt.float16), "flag": nt.tensor(True)}, path)
+    data = path.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + size])
+    widths = {"F64": 8, "F32": 4, "F16": 2, "U8": 1, "BOOL": 1}
+    for name, info in header.items():  # each tensor starts at a multiple of its item size
+        if name != "__metadata__":
+            assert (8 + size + info["data_offsets"][0]) % widths[info["dtype"]] == 0, name
+    with safetensors.safe_open(str(path), framework="numpy") as handle:  # and is standard
+        assert sorted(handle.keys()) == ["a8", "f4", "f8", "flag", "h"]
+    loaded = nt.load(path)
+    loaded["f4"].add_(1.0)  # the views are writable: in-place updates work after loading
+    assert _values(loaded["f4"]).tolist() == [2.0] * 5
+
+
+def test_big_endian_and_strided_numpy_arrays_are_stored_by_value(tmp_path: Path) -> None:
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    big = np.arange(6, dtype=">f4").reshape(2, 3)
+    path = tmp_path / "np.safetensors"
+    nt.save({"big": big, "strided": np.arange(10, dtype=np.int64)[::3]}, path)
+    raw = safetensors_numpy.load_file(str(path))
+    np.testing.assert_array_equal(raw["big"], big)
+    np.testing.assert_array_equal(raw["strided"], [0, 3, 6, 9])
+    assert nt.load(path)["big"].dtype == nt.float32
+
+
+def test_dtypes_nettrain_has_no_type_for_are_rejected_when_saving(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="'w' of dtype uint32.*float32"):
+        nt.save({"w": np.zeros(2, np.uint32)}, tmp_path / "u.safetensors")
+
+
+def test_the_structure_key_is_reserved(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        nt.save({"w": nt.ones(1)}, tmp_path / "m.safetensors", metadata={"nettrain.tree": "{}"})
+
+
+@pytest.mark.parametrize(
+    ("offsets", "message"),
+    [([[0, 8], [4, 12]], "overlap or leave a gap"), ([[0, 8], [12, 20]], "overlap or leave")],
+)
+def test_overlapping_tensors_are_a_corrupt_header(
+    tmp_path: Path, offsets: list[list[int]], message: str
+) -> None:
+    header = {
+        f"t{i}": {"dtype": "F32", "shape": [2], "data_offsets": o} for i, o in enumerate(offsets)
+    }
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path = tmp_path / "overlap.safetensors"
+    path.write_bytes(len(text).to_bytes(8, "little") + text + b"\x00" * offsets[-1][1])
+    with pytest.raises(CheckpointError, match=f"overlap.safetensors.*{message}"):
         nt.load(path)

@@ -80,6 +80,21 @@ _BY_NAME.update(
     }
 )
 
+# safetensors' names for these types: the one table every nettrain file is written and read
+# with (``nettrain.serialization``). BF16 is not here: no nettrain dtype holds it, so the
+# reader widens it to float32 (see the serialization module's docstring).
+SAFETENSORS_CODES: dict[str, dtype] = {
+    "F16": float16,
+    "F32": float32,
+    "F64": float64,
+    "I8": int8,
+    "U8": uint8,
+    "I16": int16,
+    "I32": int32,
+    "I64": int64,
+    "BOOL": bool,
+}
+
 _default_float = float32
 
 

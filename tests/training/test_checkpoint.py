@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import nettrain as nt
 from nettrain.errors import CheckpointError
 from nettrain.training import checkpoint as ck
 from nettrain.training import runs
@@ -81,7 +83,7 @@ def test_layout_is_plain_safetensors_with_prefixes(tmp_path):
     assert tensors["model.bn.num_batches_tracked"].shape == ()
     _, metadata = ck.read_safetensors(path)
     assert metadata["format"] == "nettrain.checkpoint"
-    assert metadata["format_version"] == "1"
+    assert metadata["format_version"] == str(ck.FORMAT_VERSION) == "2"
     assert json.loads(metadata["nettrain"])["epoch"] == 1
 
 
@@ -192,3 +194,114 @@ def test_restore_model_into_nettrain_module(tmp_path):
     np.testing.assert_array_equal(target.weight.detach().numpy(), source.weight.detach().numpy())
     with pytest.raises(CheckpointError, match="does not fit this model"):
         ck.restore_model(nn.Linear(5, 2), ck.load_checkpoint(path).model, path)
+
+
+# -- format versions and the shared codec ------------------------------------------------------
+
+# Written by nettrain main at b2b9c3c (format version 1, before the one codec) from: seed 0,
+# Sequential(Linear(3, 2), BatchNorm1d(2)), Adam(lr=0.01, betas=(0.8, 0.9)), StepLR(2, 0.5),
+# one step on arange(12).reshape(4, 3) / 10, meta epoch 1, step 1, best_val_loss inf.
+V1_FILE = Path(__file__).parent / "data" / "checkpoint_v1.safetensors"
+
+
+def test_format_1_checkpoint_written_by_the_old_code_still_loads():
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    raw = safetensors_numpy.load_file(str(V1_FILE))  # an independent reader of the same file
+    saved = ck.load_checkpoint(V1_FILE)
+    assert set(saved.model) == {k.removeprefix("model.") for k in raw if k.startswith("model.")}
+    for key, value in saved.model.items():
+        assert value.dtype == raw[f"model.{key}"].dtype
+        np.testing.assert_array_equal(value, raw[f"model.{key}"])
+    state, groups = saved.optimizer["state"], saved.optimizer["param_groups"]
+    assert sorted(state) == [0, 1, 2, 3]  # integer keys from the old __dict__ tag
+    np.testing.assert_array_equal(state[2]["exp_avg"], raw["optimizer.state.2.exp_avg"])
+    assert groups[0]["betas"] == (0.8, 0.9) and groups[0]["params"] == [0, 1, 2, 3]
+    assert saved.scheduler["step_size"] == 2 and saved.scheduler["last_epoch"] == 1
+    assert saved.meta["epoch"] == 1 and saved.meta["best_val_loss"] == float("inf")
+    assert "optimizer" not in saved.meta and "scheduler" not in saved.meta
+
+    # and it resumes: the state goes into a model, an Adam and a StepLR of the same shape
+    from nettrain import nn, optim
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    ck.restore_model(model, saved.model, V1_FILE)
+    opt = optim.Adam(model.parameters(), lr=0.01, betas=(0.8, 0.9))
+    opt.load_state_dict(_tensors(saved.optimizer))
+    np.testing.assert_array_equal(
+        opt.state[model[0].weight]["exp_avg"].numpy(), raw["optimizer.state.0.exp_avg"]
+    )
+    weights, meta = ck.load_weights(V1_FILE)
+    assert meta["step"] == 1 and sorted(weights) == sorted(saved.model)
+
+
+def _tensors(state):
+    if isinstance(state, np.ndarray):
+        return nt.from_numpy(state)
+    if isinstance(state, dict):
+        return {k: _tensors(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_tensors(v) for v in state)
+    return state
+
+
+def test_resaving_a_format_1_checkpoint_keeps_every_tensor_and_value(tmp_path):
+    old = ck.load_checkpoint(V1_FILE)
+    path = ck.save_checkpoint(
+        tmp_path / "v2.safetensors", old.model, old.optimizer, old.scheduler, old.meta
+    )
+    new = ck.load_checkpoint(path)
+    assert ck.read_safetensors(path)[1]["format_version"] == "2"
+    assert sorted(ck.read_safetensors(path)[0]) == sorted(ck.read_safetensors(V1_FILE)[0])
+    np.testing.assert_array_equal(
+        new.optimizer["state"][1]["exp_avg_sq"], old.optimizer["state"][1]["exp_avg_sq"]
+    )
+    assert new.optimizer["param_groups"] == old.optimizer["param_groups"]
+    assert (new.scheduler, new.meta) == (old.scheduler, old.meta)
+
+
+def test_a_newer_format_version_says_to_upgrade(tmp_path):
+    from nettrain import serialization
+
+    data = serialization.encode(
+        {"model": {}}, {"format": ck.FORMAT, "format_version": "9", "nettrain": "{}"}
+    )
+    path = tmp_path / "future.safetensors"
+    path.write_bytes(data)
+    with pytest.raises(CheckpointError, match="future.safetensors.*version 9.*upgrade nettrain"):
+        ck.load_checkpoint(path)
+
+
+def test_nettrain_load_reads_a_checkpoint_as_nested_tensors(tmp_path):
+    model, optimizer, scheduler = _states()
+    path = ck.save_checkpoint(tmp_path / "c.safetensors", model, optimizer, scheduler)
+    loaded = nt.load(path)  # the same codec: a checkpoint is a nested state like any other
+    assert sorted(loaded) == ["model", "optimizer", "scheduler"]
+    assert loaded["model"]["bn.num_batches_tracked"].dtype == nt.int64
+    np.testing.assert_array_equal(
+        loaded["optimizer"]["state"][0]["exp_avg"].numpy(), optimizer["state"][0]["exp_avg"]
+    )
+    assert loaded["scheduler"] == scheduler
+
+
+def test_functions_in_scheduler_state_are_stored_as_none_as_in_pytorch(tmp_path):
+    path = ck.save_checkpoint(
+        tmp_path / "c.safetensors", {}, None, {"lr_lambdas": [lambda epoch: 0.5], "step": 1}
+    )
+    assert ck.load_checkpoint(path).scheduler == {"lr_lambdas": [None], "step": 1}
+
+
+def test_loaded_tensors_are_views_of_one_read_of_the_file(tmp_path):
+    model, optimizer, scheduler = _states()
+    path = ck.save_checkpoint(tmp_path / "c.safetensors", model, optimizer, scheduler)
+    saved = ck.load_checkpoint(path)
+    arrays = [*saved.model.values(), saved.optimizer["state"][0]["exp_avg"]]
+    assert all(a.flags.aligned and a.flags.writeable for a in arrays)
+    buffers = {id(_owner(a)) for a in arrays}
+    assert len(buffers) == 1  # no per-tensor copies: all of them view the one file buffer
+    assert _owner(arrays[0]).nbytes == path.stat().st_size
+
+
+def _owner(array):
+    while isinstance(array, np.ndarray) and array.base is not None:
+        array = array.base
+    return array

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from nettrain.training.checkpoint import FORMAT, read_safetensors
+from nettrain.serialization import read_safetensors
+from nettrain.training.checkpoint import FORMAT
 from nettrain.training.runs import find_checkpoint
 
 

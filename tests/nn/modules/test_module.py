@@ -541,3 +541,20 @@ def test_deepcopy_gives_independent_module() -> None:
     clone.fc1.weight.data.fill_(0.0)
     assert net.fc1.weight.detach().numpy().any()
     assert isinstance(clone.fc1.weight, nn.Parameter)
+
+
+def test_load_state_dict_keeps_no_reference_to_the_loaded_tensors():
+    # a reference cycle would keep a loaded file's buffer (its tensors are views) alive
+    import gc
+    import weakref
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    state = {k: v.detach() * 1 for k, v in model.state_dict().items()}
+    probe = weakref.ref(state["1.weight"])
+    gc.disable()
+    try:
+        model.load_state_dict(state)
+        del state
+        assert probe() is None  # freed by reference counting, no gc pass needed
+    finally:
+        gc.enable()

@@ -492,6 +492,8 @@ class Module:
                     load(child, prefix + name + ".")
 
         load(self, "")
+        load = None  # type: ignore[assignment]  # break the load -> load cycle, as PyTorch does:
+        # it would keep ``state_dict`` (and the file buffer its tensors view) until a gc pass
         if strict:
             if unexpected:
                 keys = ", ".join(f'"{k}"' for k in unexpected)
