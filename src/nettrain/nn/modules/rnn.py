@@ -1,4 +1,4 @@
-"""Recurrent layers: ``LSTM`` and ``GRU`` (multi-layer, bidirectional, batch_first).
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` (multi-layer, bidirectional, batch_first).
 
 The input projection of all time steps is one matrix product; the recurrence is a Python
 loop over time steps (never over batch items), one fused step node per time step.
@@ -18,10 +18,10 @@ from nettrain.nn.functional.dropout import dropout
 from nettrain.nn.functional.linear import linear
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
-from nettrain.ops.rnn import GRUStep, LSTMStep, Unbind
+from nettrain.ops.rnn import GRUStep, LSTMStep, RNNStep, Unbind
 from nettrain.tensor import Tensor
 
-__all__ = ["GRU", "LSTM"]
+__all__ = ["GRU", "LSTM", "RNN"]
 
 
 class _RNNBase(Module):
@@ -29,6 +29,7 @@ class _RNNBase(Module):
 
     _gates = 4
     _has_cell = True
+    _fold_bias = True  # LSTM and RNN add both biases before the step; GRU keeps b_hh apart
 
     def __init__(
         self,
@@ -111,7 +112,7 @@ class _RNNBase(Module):
             if self._has_cell and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
                 raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
             if not self._has_cell and not isinstance(hx, Tensor):
-                raise TypeError("GRU expects hx as a Tensor h_0")
+                raise TypeError(f"{type(self).__name__} expects hx as a Tensor h_0")
             states = hx if self._has_cell else (hx,)
             directions = 2 if self.bidirectional else 1
             batch = input.shape[0 if self.batch_first else 1] if batched else None
@@ -173,7 +174,7 @@ class _RNNBase(Module):
         w_hh = getattr(self, "weight_hh" + suffix)
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
-        if self._has_cell and b_ih is not None:  # LSTM: both biases add to the gates
+        if self._fold_bias and b_ih is not None:  # LSTM, RNN: both biases add to the gates
             b_ih, b_hh = b_ih + b_hh, None
         steps = Unbind.apply(linear(x, w_ih, b_ih), 0)
         if not isinstance(steps, tuple):
@@ -247,8 +248,62 @@ class GRU(_RNNBase):
 
     _gates = 3
     _has_cell = False
+    _fold_bias = False
 
     def _step(
         self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
     ) -> tuple[Tensor, ...]:
         return (GRUStep.apply(x_t, state[0], w_hh, b_hh),)
+
+
+class RNN(_RNNBase):
+    """Elman RNN over a sequence: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh).
+
+    ``nonlinearity`` is ``'tanh'`` (default) or ``'relu'``. Same input layouts as ``LSTM``;
+    returns ``output, h_n``.
+
+    Example:
+        >>> rnn = RNN(4, 8, num_layers=2, nonlinearity="relu")
+        >>> out, h = rnn(nettrain.randn(5, 3, 4))
+        >>> out.shape, h.shape
+        ((5, 3, 8), (2, 3, 8))
+    """
+
+    _gates = 1
+    _has_cell = False
+    _fold_bias = True
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
+    def _step(
+        self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
+    ) -> tuple[Tensor, ...]:
+        return (RNNStep.apply(x_t, state[0], w_hh, self.nonlinearity),)
