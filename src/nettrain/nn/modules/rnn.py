@@ -16,8 +16,10 @@ from nettrain.errors import ShapeError
 from nettrain.nn import init
 from nettrain.nn.functional.dropout import dropout
 from nettrain.nn.functional.linear import linear
+from nettrain.nn.modules._rnn_packed import forward_packed
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
+from nettrain.nn.utils.rnn import PackedSequence
 from nettrain.ops.rnn import GRUStep, LSTMStep, RNNStep, Unbind
 from nettrain.tensor import Tensor
 
@@ -125,7 +127,9 @@ class _RNNBase(Module):
                     )
         return batched
 
-    def forward(self, input: Tensor, hx: Any = None) -> Any:  # noqa: A002
+    def forward(self, input: Any, hx: Any = None) -> Any:  # noqa: A002
+        if isinstance(input, PackedSequence):  # each sequence ends at its own length
+            return forward_packed(self, input, hx)
         batched = self._check_input(input, hx)
         parts = 2 if self._has_cell else 1
         if hx is not None:
@@ -165,10 +169,8 @@ class _RNNBase(Module):
             output = output.transpose(0, 1)
         return output, (tuple(stacked) if self._has_cell else stacked[0])
 
-    def _projected_steps(
-        self, x: Tensor, layer: int, direction: int
-    ) -> tuple[tuple[Tensor, ...], Parameter, Any]:
-        """All time steps' input projections in one product, split per step in one node."""
+    def _direction_weights(self, layer: int, direction: int) -> tuple[Any, Any, Any, Any]:
+        """``(w_ih, b_ih, w_hh, b_hh)`` of one layer and direction; LSTM/RNN fold b_hh in."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         w_ih = getattr(self, "weight_ih" + suffix)
         w_hh = getattr(self, "weight_hh" + suffix)
@@ -176,7 +178,18 @@ class _RNNBase(Module):
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
         if self._fold_bias and b_ih is not None:  # LSTM, RNN: both biases add to the gates
             b_ih, b_hh = b_ih + b_hh, None
-        steps = Unbind.apply(linear(x, w_ih, b_ih), 0)
+        return w_ih, b_ih, w_hh, b_hh
+
+    def _project(self, x: Tensor, w_ih: Tensor, b_ih: Any) -> Tensor:
+        """All time steps' input projections in one matrix product."""
+        return linear(x, w_ih, b_ih)
+
+    def _projected_steps(
+        self, x: Tensor, layer: int, direction: int
+    ) -> tuple[tuple[Tensor, ...], Parameter, Any]:
+        """All time steps' input projections in one product, split per step in one node."""
+        w_ih, b_ih, w_hh, b_hh = self._direction_weights(layer, direction)
+        steps = Unbind.apply(self._project(x, w_ih, b_ih), 0)
         if not isinstance(steps, tuple):
             steps = (steps,)
         return steps, w_hh, b_hh
