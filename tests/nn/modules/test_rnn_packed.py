@@ -124,3 +124,12 @@ def test_packed_shape_errors() -> None:
         lstm(pack_padded_sequence(nt.randn(4, 2, 5), [4, 2]))
     with pytest.raises(TypeError, match="GRU expects hx as a Tensor"):
         nn.GRU(3, 4)(packed, (nt.zeros(1, 2, 4),))
+
+
+def test_packed_on_device(device: str) -> None:
+    gru = nn.GRU(2, 3, bidirectional=True).to(device)
+    x = nt.randn(4, 3, 2, device=device, requires_grad=True)
+    out, h = gru(pack_padded_sequence(x, [2, 4, 1], enforce_sorted=False))
+    padded, _ = pad_packed_sequence(out, batch_first=True)
+    (padded.sum() + h.sum()).backward()
+    assert padded.device == h.device == x.grad.device == gru.weight_hh_l0.grad.device

@@ -83,6 +83,10 @@ def test_pack_sequence_sorted_and_round_trip() -> None:
     assert lengths.tolist() == [4, 2, 2, 1]
     for k, s in enumerate(seqs):
         np.testing.assert_array_equal(padded[k, : len(s)].numpy(), s)
+    moved = rnn.pack_sequence([nt.zeros(2, 1), nt.zeros(1, 1)], enforce_sorted=False)
+    moved = moved.to(nt.float64)
+    assert moved.data.dtype == nt.float64 and not moved.is_cuda
+    assert moved.batch_sizes.tolist() == [2, 1] and moved.sorted_indices.tolist() == [0, 1]
 
 
 def test_pack_errors_are_clear() -> None:
@@ -97,3 +101,10 @@ def test_pack_errors_are_clear() -> None:
     packed = rnn.pack_sequence([nt.zeros(3, 2)])
     with pytest.raises(ValueError, match="total_length=2 and max sequence length being 3"):
         rnn.pad_packed_sequence(packed, total_length=2)
+
+
+def test_pad_sequence_on_device(device: str) -> None:
+    seqs = [nt.randn(n, 2, device=device, requires_grad=True) for n in (3, 1)]
+    out = rnn.pad_sequence(seqs, batch_first=True)
+    out.sum().backward()
+    assert out.device == seqs[0].grad.device and out.shape == (2, 3, 2)
