@@ -20,7 +20,8 @@ from nettrain.nn.parameter import Parameter
 from nettrain.ops.rnn import GRUStep, LSTMStep, RNNStep
 from nettrain.tensor import Tensor
 
-__all__ = ["GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]
+# RNNCellBase stays unexported: nn exports only registrable (config-buildable) layers
+__all__ = ["GRUCell", "LSTMCell", "RNNCell"]
 
 
 class RNNCellBase(Module):
