@@ -116,7 +116,6 @@ def _run(program: Program, on_nettrain: bool, weights: dict[str, np.ndarray] | N
 PENDING: dict[str, str] = {
     "word_lm_lstm": "nn.Transformer (the module defines a subclass)",
     "word_lm_transformer": "nn.Transformer",
-    "time_sequence_lbfgs": "nn.LSTMCell",
 }
 
 

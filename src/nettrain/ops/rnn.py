@@ -127,3 +127,40 @@ class GRUStep(Op):
         grad_w = dhh.T @ h if need_w else None
         grad_b = dhh.sum(axis=0) if need_b else None
         return (dx if need_x else None), grad_h, grad_w, grad_b
+
+
+class RNNStep(Op):
+    """One Elman step: h' = act(x_proj + h W_hh^T), act tanh or relu (biases in x_proj).
+
+    Backward: da = g (1 - h'^2) for tanh, g [h' > 0] for relu; dx_proj = da,
+    dh = da W_hh, dW_hh = da^T h.
+    """
+
+    supports_double_backward = False  # backward reads the saved output, not a graph
+
+    @staticmethod
+    def forward(ctx: Any, x_proj: Any, h: Any, w_hh: Any, nonlinearity: str = "tanh") -> Any:
+        xp = ctx.xp
+        out = h @ w_hh.T
+        out += x_proj
+        if nonlinearity == "tanh":
+            xp.tanh(out, out=out)
+        else:
+            xp.maximum(out, 0, out=out)
+        ctx.nonlinearity = nonlinearity
+        ctx.out = out
+        ctx.save_for_backward(h, w_hh)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        h, w_hh = ctx.saved_tensors
+        out = ctx.out
+        if ctx.nonlinearity == "tanh":
+            da = grad * (1 - out * out)
+        else:
+            da = grad * (out > 0)
+        need_x, need_h, need_w = ctx.needs_input_grad[:3]
+        grad_h = da @ w_hh if need_h else None
+        grad_w = da.T @ h if need_w else None
+        return (da if need_x else None), grad_h, grad_w, None

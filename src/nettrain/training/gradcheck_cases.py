@@ -197,6 +197,9 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
             lambda: (_t(2, 3, 4), _t(2, 2, 4, seed=1), _t(2, 2, 4, seed=2)),
         ),
         "RMSNorm": ({"normalized_shape": 4}, x34),
+        "RNNCell": ({"input_size": 3, "hidden_size": 2}, lambda: (_t(2, 3),)),
+        "LSTMCell": ({"input_size": 3, "hidden_size": 2}, lambda: (_t(2, 3),)),
+        "GRUCell": ({"input_size": 3, "hidden_size": 2}, lambda: (_t(2, 3),)),
     }
 
 

@@ -178,3 +178,57 @@ def test_gru_names_repr_and_errors() -> None:
     assert repr(ours) == repr(theirs)
     with pytest.raises(TypeError, match="GRU expects hx as a Tensor"):
         ours(nt.randn(2, 3, 3), (nt.zeros(2, 2, 4), nt.zeros(2, 2, 4)))
+
+
+# -- RNN (Elman) ----------------------------------------------------------------------------
+
+RNN_OPTIONS = [*OPTIONS, {"nonlinearity": "relu"}, {"nonlinearity": "relu", "num_layers": 2}]
+RNN_IDS = [*IDS, "relu", "relu_two_layers"]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("options", RNN_OPTIONS, ids=RNN_IDS)
+def test_rnn_matches_torch(options: dict, dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 5, 4))
+    compare(nn.RNN(4, 6, **options).eval(), torch.nn.RNN(4, 6, **options).eval(), [x], dtype)
+
+
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True}])
+def test_rnn_with_initial_state_and_unbatched_match_torch(options: dict) -> None:
+    torch = pytest.importorskip("torch")
+    layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    rng = np.random.default_rng(6)
+    x, h0 = rng.standard_normal((4, 3, 2)), rng.standard_normal((layers, 3, 5))
+    compare(nn.RNN(2, 5, **options), torch.nn.RNN(2, 5, **options), [x, h0])
+    x1, h1 = rng.standard_normal((4, 2)), rng.standard_normal((layers, 5))
+    compare(nn.RNN(2, 5, **options), torch.nn.RNN(2, 5, **options), [x1, h1])
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_rnn_gradcheck(nonlinearity: str) -> None:
+    rnn = nn.RNN(2, 3, num_layers=2, nonlinearity=nonlinearity, bidirectional=True)
+    # a positive offset keeps relu pre-activations away from the kink at 0
+    x = nt.tensor(np.random.default_rng(7).uniform(0.5, 1.5, (3, 2, 2)), requires_grad=True)
+    gradcheck_module(rnn, [x])
+
+
+def test_rnn_positional_signature_names_repr_and_errors() -> None:
+    torch = pytest.importorskip("torch")
+    ours = nn.RNN(3, 4, 2, "relu", False, True, 0.0, True)
+    theirs = torch.nn.RNN(3, 4, 2, "relu", False, True, 0.0, True)
+    assert ours.nonlinearity == theirs.nonlinearity == "relu"
+    assert ours.batch_first and ours.bidirectional and not ours.bias
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
+    assert repr(ours) == repr(theirs)
+    with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
+        nn.RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(TypeError, match="RNN expects hx as a Tensor"):
+        nn.RNN(3, 4)(nt.randn(2, 1, 3), (nt.zeros(1, 1, 4),))
+    with pytest.raises(nt.errors.ShapeError, match="expected h_0 of shape \\(1, 1, 4\\)"):
+        nn.RNN(3, 4)(nt.randn(2, 1, 3), nt.zeros(1, 2, 4))
+    out, _ = nn.RNN(2, 3)(nt.randn(4, 1, 2))
+    steps = [fn for fn, _ in out.grad_fn.next_functions if fn is not None]
+    assert [fn.name() for fn in steps] == ["RNNStepBackward0"] * 4

@@ -13,6 +13,7 @@ from nettrain.nn.modules import (
     normalization,
     pooling,
     rnn,
+    rnn_cell,
     sparse,
     sync_batchnorm,
 )
@@ -28,6 +29,7 @@ from nettrain.nn.modules.module import *  # noqa: F403
 from nettrain.nn.modules.normalization import *  # noqa: F403
 from nettrain.nn.modules.pooling import *  # noqa: F403
 from nettrain.nn.modules.rnn import *  # noqa: F403
+from nettrain.nn.modules.rnn_cell import *  # noqa: F403
 from nettrain.nn.modules.sparse import *  # noqa: F403
 from nettrain.nn.modules.sync_batchnorm import *  # noqa: F403
 
@@ -44,6 +46,7 @@ _FAMILIES = (
     normalization,
     pooling,
     rnn,
+    rnn_cell,
     sparse,
     sync_batchnorm,
 )

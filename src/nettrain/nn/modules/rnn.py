@@ -1,4 +1,4 @@
-"""Recurrent layers: ``LSTM`` and ``GRU`` (multi-layer, bidirectional, batch_first).
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` (multi-layer, bidirectional, batch_first).
 
 The input projection of all time steps is one matrix product; the recurrence is a Python
 loop over time steps (never over batch items), one fused step node per time step.
@@ -16,12 +16,14 @@ from nettrain.errors import ShapeError
 from nettrain.nn import init
 from nettrain.nn.functional.dropout import dropout
 from nettrain.nn.functional.linear import linear
+from nettrain.nn.modules._rnn_packed import forward_packed
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
-from nettrain.ops.rnn import GRUStep, LSTMStep, Unbind
+from nettrain.nn.utils.rnn import PackedSequence
+from nettrain.ops.rnn import GRUStep, LSTMStep, RNNStep, Unbind
 from nettrain.tensor import Tensor
 
-__all__ = ["GRU", "LSTM"]
+__all__ = ["GRU", "LSTM", "RNN"]
 
 
 class _RNNBase(Module):
@@ -29,6 +31,7 @@ class _RNNBase(Module):
 
     _gates = 4
     _has_cell = True
+    _fold_bias = True  # LSTM and RNN add both biases before the step; GRU keeps b_hh apart
 
     def __init__(
         self,
@@ -111,7 +114,7 @@ class _RNNBase(Module):
             if self._has_cell and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
                 raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
             if not self._has_cell and not isinstance(hx, Tensor):
-                raise TypeError("GRU expects hx as a Tensor h_0")
+                raise TypeError(f"{type(self).__name__} expects hx as a Tensor h_0")
             states = hx if self._has_cell else (hx,)
             directions = 2 if self.bidirectional else 1
             batch = input.shape[0 if self.batch_first else 1] if batched else None
@@ -124,7 +127,9 @@ class _RNNBase(Module):
                     )
         return batched
 
-    def forward(self, input: Tensor, hx: Any = None) -> Any:  # noqa: A002
+    def forward(self, input: Any, hx: Any = None) -> Any:  # noqa: A002
+        if isinstance(input, PackedSequence):  # each sequence ends at its own length
+            return forward_packed(self, input, hx)
         batched = self._check_input(input, hx)
         parts = 2 if self._has_cell else 1
         if hx is not None:
@@ -164,18 +169,27 @@ class _RNNBase(Module):
             output = output.transpose(0, 1)
         return output, (tuple(stacked) if self._has_cell else stacked[0])
 
-    def _projected_steps(
-        self, x: Tensor, layer: int, direction: int
-    ) -> tuple[tuple[Tensor, ...], Parameter, Any]:
-        """All time steps' input projections in one product, split per step in one node."""
+    def _direction_weights(self, layer: int, direction: int) -> tuple[Any, Any, Any, Any]:
+        """``(w_ih, b_ih, w_hh, b_hh)`` of one layer and direction; LSTM/RNN fold b_hh in."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         w_ih = getattr(self, "weight_ih" + suffix)
         w_hh = getattr(self, "weight_hh" + suffix)
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
-        if self._has_cell and b_ih is not None:  # LSTM: both biases add to the gates
+        if self._fold_bias and b_ih is not None:  # LSTM, RNN: both biases add to the gates
             b_ih, b_hh = b_ih + b_hh, None
-        steps = Unbind.apply(linear(x, w_ih, b_ih), 0)
+        return w_ih, b_ih, w_hh, b_hh
+
+    def _project(self, x: Tensor, w_ih: Tensor, b_ih: Any) -> Tensor:
+        """All time steps' input projections in one matrix product."""
+        return linear(x, w_ih, b_ih)
+
+    def _projected_steps(
+        self, x: Tensor, layer: int, direction: int
+    ) -> tuple[tuple[Tensor, ...], Parameter, Any]:
+        """All time steps' input projections in one product, split per step in one node."""
+        w_ih, b_ih, w_hh, b_hh = self._direction_weights(layer, direction)
+        steps = Unbind.apply(self._project(x, w_ih, b_ih), 0)
         if not isinstance(steps, tuple):
             steps = (steps,)
         return steps, w_hh, b_hh
@@ -247,8 +261,62 @@ class GRU(_RNNBase):
 
     _gates = 3
     _has_cell = False
+    _fold_bias = False
 
     def _step(
         self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
     ) -> tuple[Tensor, ...]:
         return (GRUStep.apply(x_t, state[0], w_hh, b_hh),)
+
+
+class RNN(_RNNBase):
+    """Elman RNN over a sequence: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh).
+
+    ``nonlinearity`` is ``'tanh'`` (default) or ``'relu'``. Same input layouts as ``LSTM``;
+    returns ``output, h_n``.
+
+    Example:
+        >>> rnn = RNN(4, 8, num_layers=2, nonlinearity="relu")
+        >>> out, h = rnn(nettrain.randn(5, 3, 4))
+        >>> out.shape, h.shape
+        ((5, 3, 8), (2, 3, 8))
+    """
+
+    _gates = 1
+    _has_cell = False
+    _fold_bias = True
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
+    def _step(
+        self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
+    ) -> tuple[Tensor, ...]:
+        return (RNNStep.apply(x_t, state[0], w_hh, self.nonlinearity),)
