@@ -7,5 +7,6 @@ from nettrain.nn.functional.dropout import *  # noqa: F403
 from nettrain.nn.functional.linear import *  # noqa: F403
 from nettrain.nn.functional.loss import *  # noqa: F403
 from nettrain.nn.functional.normalization import *  # noqa: F403
+from nettrain.nn.functional.padding import *  # noqa: F403
 from nettrain.nn.functional.pooling import *  # noqa: F403
 from nettrain.nn.functional.sparse import *  # noqa: F403
