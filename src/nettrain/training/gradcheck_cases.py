@@ -197,6 +197,10 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
             lambda: (_t(2, 3, 4), _t(2, 2, 4, seed=1), _t(2, 2, 4, seed=2)),
         ),
         "RMSNorm": ({"normalized_shape": 4}, x34),
+        # resizing, 1-D and adaptive pools, channel dropout (issue 10)
+        "Upsample": ({"size": (3, 7), "mode": "bilinear"}, image),
+        "UpsamplingNearest2d": ({"scale_factor": 2}, image),
+        "UpsamplingBilinear2d": ({"size": 4}, image),
     }
 
 
