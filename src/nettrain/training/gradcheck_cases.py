@@ -209,6 +209,10 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
         "Dropout1d": ({"p": 0.3}, lambda: (_t(2, 4, 3),)),
         "Dropout2d": ({"p": 0.3}, image),
         "Dropout3d": ({"p": 0.3}, lambda: (_t(2, 3, 2, 2, 2),)),
+        "ConvTranspose1d": (
+            {"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2, "groups": 2},
+            lambda: (_t(2, 2, 4),),
+        ),
     }
 
 
