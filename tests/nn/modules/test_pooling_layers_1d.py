@@ -32,3 +32,13 @@ def test_matches_torch(name, args, kwargs, shape, dtype) -> None:
     compare(module, reference, [_distinct(shape)], dtype=dtype)
     assert repr(module) == repr(reference)
     assert module.state_dict() == {}
+
+
+def test_one_d_layers_are_not_two_d_layers() -> None:
+    torch = pytest.importorskip("torch")
+    pairs = [("MaxPool1d", "MaxPool2d"), ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d")]
+    pairs += [("AdaptiveMaxPool1d", "AdaptiveMaxPool2d"), ("ConvTranspose1d", "ConvTranspose2d")]
+    for one, two in pairs:  # isinstance checks in user code (weight init) must agree
+        assert issubclass(getattr(nn, one), getattr(nn, two)) == issubclass(
+            getattr(torch.nn, one), getattr(torch.nn, two)
+        )

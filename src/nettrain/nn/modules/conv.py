@@ -232,8 +232,8 @@ class Conv2d(_ConvNd):
         )
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed 2-D convolution (a learnable upsampling; conv2d's input gradient)."""
+class _ConvTransposeNd(_ConvNd):
+    """Shared construction and ``output_size`` handling of the transposed convolutions."""
 
     _transposed = True
 
@@ -293,6 +293,10 @@ class ConvTranspose2d(_ConvNd):
             )
         return tuple(s - lo for s, lo in zip(size, low))
 
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution (a learnable upsampling; conv2d's input gradient)."""
+
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         self._check_input(input)
         extra = self._output_padding(input, output_size)
@@ -308,7 +312,7 @@ class ConvTranspose2d(_ConvNd):
         )
 
 
-class ConvTranspose1d(ConvTranspose2d):
+class ConvTranspose1d(_ConvTransposeNd):
     """Transposed 1-D convolution over ``(N, C_in, L)`` (a learnable 1-D upsampling).
 
     Example:

@@ -31,13 +31,8 @@ __all__ = [
 ]
 
 
-class MaxPool2d(Module):
-    """Maximum over each ``kernel_size`` window (``stride`` defaults to the kernel size).
-
-    Example:
-        >>> MaxPool2d(2)(nettrain.randn(1, 3, 8, 8)).shape
-        (1, 3, 4, 4)
-    """
+class _MaxPoolNd(Module):
+    """Shared state and repr of the max pools (``stride`` defaults to the kernel size)."""
 
     def __init__(
         self,
@@ -56,6 +51,21 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Maximum over each ``kernel_size`` window (``stride`` defaults to the kernel size).
+
+    Example:
+        >>> MaxPool2d(2)(nettrain.randn(1, 3, 8, 8)).shape
+        (1, 3, 4, 4)
+    """
+
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return max_pool2d(
             input,
@@ -65,12 +75,6 @@ class MaxPool2d(Module):
             self.dilation,
             self.ceil_mode,
             self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
 
@@ -109,21 +113,25 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed ``output_size`` whatever the input size (None keeps it)."""
+class _AdaptiveAvgPoolNd(Module):
+    """Shared state and repr of the adaptive average pools."""
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return adaptive_avg_pool2d(input, self.output_size)
-
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
-class MaxPool1d(MaxPool2d):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling to a fixed ``output_size`` whatever the input size (None keeps it)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return adaptive_avg_pool2d(input, self.output_size)
+
+
+class MaxPool1d(_MaxPoolNd):
     """Maximum over each ``kernel_size`` window of ``(N, C, L)`` or ``(C, L)`` input.
 
     Example:
@@ -180,29 +188,33 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average pooling of ``(N, C, L)`` / ``(C, L)`` to a fixed ``output_size``."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return adaptive_avg_pool1d(input, self.output_size)
 
 
-class AdaptiveMaxPool2d(Module):
-    """Max pooling to a fixed ``output_size`` (None keeps a size); optionally the indices."""
+class _AdaptiveMaxPoolNd(Module):
+    """Shared state and repr of the adaptive max pools."""
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
         self.output_size = output_size
         self.return_indices = return_indices
 
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
-
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed ``output_size`` (None keeps a size); optionally the indices."""
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of ``(N, C, L)`` / ``(C, L)`` to a fixed ``output_size``."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
