@@ -200,6 +200,22 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
         "RNNCell": ({"input_size": 3, "hidden_size": 2}, lambda: (_t(2, 3),)),
         "LSTMCell": ({"input_size": 3, "hidden_size": 2}, lambda: (_t(2, 3),)),
         "GRUCell": ({"input_size": 3, "hidden_size": 2}, lambda: (_t(2, 3),)),
+        # resizing, 1-D and adaptive pools, channel dropout (issue 10)
+        "Upsample": ({"size": (3, 7), "mode": "bilinear"}, image),
+        "UpsamplingNearest2d": ({"scale_factor": 2}, image),
+        "UpsamplingBilinear2d": ({"size": 4}, image),
+        "MaxPool1d": ({"kernel_size": 3, "stride": 2, "padding": 1}, lambda: (_t(2, 3, 7),)),
+        "AvgPool1d": ({"kernel_size": 3, "padding": 1}, lambda: (_t(2, 3, 7),)),
+        "AdaptiveAvgPool1d": ({"output_size": 3}, lambda: (_t(2, 3, 7),)),
+        "AdaptiveMaxPool1d": ({"output_size": 3}, lambda: (_t(2, 3, 7),)),
+        "AdaptiveMaxPool2d": ({"output_size": (2, 3)}, image),
+        "Dropout1d": ({"p": 0.3}, lambda: (_t(2, 4, 3),)),
+        "Dropout2d": ({"p": 0.3}, image),
+        "Dropout3d": ({"p": 0.3}, lambda: (_t(2, 3, 2, 2, 2),)),
+        "ConvTranspose1d": (
+            {"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2, "groups": 2},
+            lambda: (_t(2, 2, 4),),
+        ),
     }
 
 

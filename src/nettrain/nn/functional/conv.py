@@ -1,4 +1,4 @@
-"""Convolutions: ``conv1d``, ``conv2d`` and ``conv_transpose2d`` (PyTorch's signatures)."""
+"""Convolutions: ``conv1d``, ``conv2d``, ``conv_transpose1d/2d`` (PyTorch's signatures)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from nettrain.errors import ShapeError
 from nettrain.ops import conv as conv_ops
 from nettrain.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 def _ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
@@ -229,3 +229,42 @@ def conv_transpose2d(
         )
     pads = (ph, ph, pw, pw)
     return conv_ops.ConvTranspose2d.apply(input, weight, bias, stride, pads, dilation, groups, out)
+
+
+def conv_transpose1d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """Transposed 1-D convolution over ``(N, C_in, L)`` or ``(C_in, L)``: conv_transpose2d
+    with a height of one. ``weight`` has shape ``(C_in, C_out / groups, k)``.
+
+    Example:
+        >>> F.conv_transpose1d(nettrain.randn(1, 2, 5), nettrain.randn(2, 3, 3), stride=2).shape
+        (1, 3, 11)
+    """
+    if input.dim() not in (2, 3) or weight.dim() != 3:
+        raise ShapeError(
+            "conv_transpose1d: expected 2D (unbatched) or 3D (batched) input and a 3D weight, "
+            f"got input of shape {_shape(input)} and weight of shape {_shape(weight)}"
+        )
+    if input.dim() == 2:
+        return conv_transpose1d(
+            input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation
+        ).squeeze(0)
+    out = conv_transpose2d(
+        input.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        (1, _ntuple(stride, 1, "stride")[0]),
+        (0, _ntuple(padding, 1, "padding")[0]),
+        (0, _ntuple(output_padding, 1, "output_padding")[0]),
+        groups,
+        (1, _ntuple(dilation, 1, "dilation")[0]),
+    )
+    return out.squeeze(2)

@@ -1,4 +1,4 @@
-"""Normalization: ``batch_norm``, ``layer_norm`` and ``group_norm`` (PyTorch's signatures)."""
+"""Normalization: ``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``, ``normalize``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from nettrain.amp import autocast_mode as _amp
 from nettrain.autograd.grad_mode import no_grad
 from nettrain.errors import ShapeError
 from nettrain.ops.normalization import Normalize
+from nettrain.ops.shape import Where
 from nettrain.tensor import Tensor
 
-__all__ = ["batch_norm", "group_norm", "layer_norm", "rms_norm"]
+__all__ = ["batch_norm", "group_norm", "layer_norm", "normalize", "rms_norm"]
 
 
 def _channel_view(param: Tensor | None, ndim: int) -> Tensor | None:
@@ -176,3 +177,51 @@ def rms_norm(
     axes = tuple(range(input.dim() - len(shape), input.dim()))
     out = input * (input.square().mean(axes, keepdim=True) + eps).rsqrt()
     return out if weight is None else out * weight
+
+
+def _vector_norm(input: Tensor, p: float, dim: Any) -> Tensor:  # noqa: A002
+    """The p-norm over ``dim`` (kept), with gradient 0 at an all-zero vector, as PyTorch.
+
+    ``s ** (1/p)`` has an infinite slope at s = 0; the root is taken of a stand-in 1 there
+    and the result replaced by 0, so no inf * 0 reaches the gradient.
+    """
+    if p == float("inf"):
+        return input.abs().amax(dim, keepdim=True)
+    if p == 2:
+        total = (input * input).sum(dim, keepdim=True)
+    elif p == 1:
+        return input.abs().sum(dim, keepdim=True)
+    else:
+        total = input.abs().pow(p).sum(dim, keepdim=True)
+    positive = total._data > 0
+    safe = Where.apply(positive, total, 1.0)
+    return Where.apply(positive, safe.sqrt() if p == 2 else safe.pow(1.0 / p), 0.0)
+
+
+def normalize(
+    input: Tensor,  # noqa: A002
+    p: float = 2.0,
+    dim: Any = 1,
+    eps: float = 1e-12,
+    out: Tensor | None = None,
+) -> Tensor:
+    """``input / max(||input||_p, eps)`` along ``dim``: unit-norm vectors, zeros stay zero.
+
+    Example:
+        >>> F.normalize(nettrain.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"normalize: expected a floating point input, got {input.dtype} (use .float())"
+        )
+    if not p > 0:
+        raise NotImplementedError(f"normalize: p must be positive (or inf), got p={p}")
+    if isinstance(dim, int) and not -input.dim() <= dim < max(input.dim(), 1):
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-input.dim()}, "
+            f"{input.dim() - 1}], but got {dim})"
+        )
+    return input / _vector_norm(input, p, dim).clamp(min=eps)

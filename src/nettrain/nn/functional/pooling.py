@@ -1,4 +1,7 @@
-"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d`` (PyTorch's signatures)."""
+"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d`` and ``adaptive_avg_pool2d`` (PyTorch's signatures).
+
+The 1-D pools are the 2-D ones over a height of one.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from nettrain.nn.functional.conv import _ntuple
 from nettrain.ops import pooling as pool_ops
 from nettrain.tensor import Tensor
 
-__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "max_pool2d"]
+__all__ = ["adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d"]
 
 
 def _check_input(name: str, input: Tensor) -> None:  # noqa: A002
@@ -197,3 +200,68 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     rows = Tensor._make(to_device(_averaging_matrix(h, oh).astype(dtype), dev))
     cols = Tensor._make(to_device(_averaging_matrix(w, ow).T.astype(dtype), dev))
     return rows @ input @ cols
+
+
+def _one(value: Any, name: str) -> int:
+    """A 1-D pool's int or 1-tuple argument as an int."""
+    if isinstance(value, int):
+        return value
+    values = tuple(value)
+    if len(values) != 1:
+        raise ValueError(f"{name} must be an int or a tuple of one int, got {value!r}")
+    return int(values[0])
+
+
+def _check_1d(name: str, input: Tensor) -> None:  # noqa: A002
+    if input.dim() not in (2, 3):
+        raise ShapeError(
+            f"{name}: expected 2D (unbatched) or 3D (batched) input, got input of shape "
+            f"{tuple(input.shape)}"
+        )
+
+
+def max_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Maximum over each window of ``(N, C, L)`` or ``(C, L)``; indices index the length.
+
+    Example:
+        >>> F.max_pool1d(nettrain.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
+        tensor([[3., 2.]])
+    """
+    _check_1d("max_pool1d", input)
+    k = _one(kernel_size, "kernel_size")
+    s = k if stride is None or stride == [] else _one(stride, "stride")
+    p, d = _one(padding, "padding"), _one(dilation, "dilation")
+    out = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
+    if return_indices:  # row 0 of a one-row plane: the flat index is the position itself
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over each window of ``(N, C, L)`` or ``(C, L)``.
+
+    Example:
+        >>> F.avg_pool1d(nettrain.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
+        tensor([[2., 1.]])
+    """
+    _check_1d("avg_pool1d", input)
+    k = _one(kernel_size, "kernel_size")
+    s = k if stride is None or stride == [] else _one(stride, "stride")
+    p = _one(padding, "padding")
+    out = avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad)
+    return out.squeeze(-2)

@@ -16,6 +16,7 @@ from nettrain.nn.modules import (
     rnn_cell,
     sparse,
     sync_batchnorm,
+    upsampling,
 )
 from nettrain.nn.modules.activation import *  # noqa: F403
 from nettrain.nn.modules.attention import *  # noqa: F403
@@ -32,6 +33,7 @@ from nettrain.nn.modules.rnn import *  # noqa: F403
 from nettrain.nn.modules.rnn_cell import *  # noqa: F403
 from nettrain.nn.modules.sparse import *  # noqa: F403
 from nettrain.nn.modules.sync_batchnorm import *  # noqa: F403
+from nettrain.nn.modules.upsampling import *  # noqa: F403
 
 _FAMILIES = (
     activation,
@@ -49,5 +51,6 @@ _FAMILIES = (
     rnn_cell,
     sparse,
     sync_batchnorm,
+    upsampling,
 )
 __all__ = [name for family in _FAMILIES for name in family.__all__]

@@ -1,4 +1,4 @@
-"""Convolution layers ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``, initialised as PyTorch."""
+"""Convolution layers ``Conv1d``, ``Conv2d``, ``ConvTranspose1d/2d``, initialised as PyTorch."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from typing import Any
 from nettrain.creation import empty
 from nettrain.errors import ShapeError
 from nettrain.nn import init
-from nettrain.nn.functional.conv import _ntuple, conv1d, conv2d, conv_transpose2d
+from nettrain.nn.functional.conv import (
+    _ntuple,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+)
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
 from nettrain.tensor import Tensor
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -226,8 +232,8 @@ class Conv2d(_ConvNd):
         )
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed 2-D convolution (a learnable upsampling; conv2d's input gradient)."""
+class _ConvTransposeNd(_ConvNd):
+    """Shared construction and ``output_size`` handling of the transposed convolutions."""
 
     _transposed = True
 
@@ -247,7 +253,9 @@ class ConvTranspose2d(_ConvNd):
         dtype: Any = None,
     ) -> None:
         if isinstance(padding, str):
-            raise ValueError("ConvTranspose2d does not support string padding ('same'/'valid')")
+            raise ValueError(
+                f"{type(self).__name__} does not support string padding ('same'/'valid')"
+            )
         super().__init__(
             in_channels,
             out_channels,
@@ -267,16 +275,17 @@ class ConvTranspose2d(_ConvNd):
         """The output_padding that yields ``output_size`` (PyTorch's rule and message)."""
         if output_size is None:
             return self.output_padding
-        size = [int(s) for s in output_size][-2:]
-        spatial = input.shape[-2:]
+        n = self._dims
+        size = [int(s) for s in output_size][-n:]
+        spatial = input.shape[-n:]
         low = [
             (spatial[d] - 1) * self.stride[d]
             - 2 * self.padding[d]
             + self.dilation[d] * (self.kernel_size[d] - 1)
             + 1
-            for d in range(2)
+            for d in range(n)
         ]
-        high = [low[d] + self.stride[d] - 1 for d in range(2)]
+        high = [low[d] + self.stride[d] - 1 for d in range(n)]
         if any(not lo <= s <= hi for s, lo, hi in zip(size, low, high)):
             raise ValueError(
                 f"requested an output size of {size}, but valid sizes range from {low} to "
@@ -284,10 +293,39 @@ class ConvTranspose2d(_ConvNd):
             )
         return tuple(s - lo for s, lo in zip(size, low))
 
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution (a learnable upsampling; conv2d's input gradient)."""
+
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         self._check_input(input)
         extra = self._output_padding(input, output_size)
         return conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            extra,
+            self.groups,
+            self.dilation,
+        )
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution over ``(N, C_in, L)`` (a learnable 1-D upsampling).
+
+    Example:
+        >>> ConvTranspose1d(2, 4, 3, stride=2)(nettrain.randn(1, 2, 5)).shape
+        (1, 4, 11)
+    """
+
+    _dims = 1
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        self._check_input(input)
+        extra = self._output_padding(input, output_size)
+        return conv_transpose1d(
             input,
             self.weight,
             self.bias,
