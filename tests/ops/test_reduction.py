@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 S = [((2, 3, 4),)]
 S2 = [((3, 4),), ((2, 3, 2),)]

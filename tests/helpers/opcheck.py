@@ -1,4 +1,4 @@
-"""Shared machinery for the table-driven op tests in this folder.
+"""Shared machinery for the table-driven op tests (``tests/ops``).
 
 A ``Case`` names one op as ``fn(lib, *inputs)`` written against the PyTorch API, so the
 same function runs on nettrain (``lib=nettrain``) and on PyTorch (``lib=torch``). Each case
@@ -21,10 +21,9 @@ import numpy as np
 import pytest
 
 import nettrain as nt
+from tests.helpers.compare import assert_close
 
 Shapes = tuple[tuple[int, ...], ...]
-
-TOLERANCE = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
 
 
 @dataclass
@@ -103,7 +102,6 @@ class _OnDevice:
 def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
     """Forward value, dtype, shape and input gradients (on ``device``) equal PyTorch's."""
     torch = pytest.importorskip("torch")
-    rtol, atol = TOLERANCE[dtype]
     lib = nt if device == "cpu" else _OnDevice(device)
     for k, shapes in enumerate(case.shapes):
         arrays = _arrays(case, shapes, 100 + k)
@@ -120,7 +118,7 @@ def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
         got = _numpy(out)
         assert tuple(out.shape) == tuple(ref.shape), (case.name, shapes)
         assert got.dtype == expected.dtype, (case.name, shapes, got.dtype, expected.dtype)
-        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=case.name)
+        assert_close(got, expected, dtype, err_msg=case.name)
         if not case.grad:
             assert not out.requires_grad
             continue
@@ -138,10 +136,10 @@ def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
             assert mine.grad.shape == mine.shape, (case.name, i, shapes)
             assert mine.grad.dtype == mine.dtype, (case.name, i)
             assert mine.grad.device == mine.device, (case.name, i)
-            np.testing.assert_allclose(
+            assert_close(
                 _numpy(mine.grad),
                 other.grad.numpy(),
-                rtol=rtol * 10,
-                atol=atol * 10,
+                dtype,
+                grad=True,
                 err_msg=f"{case.name}: gradient of input {i} for shapes {shapes}",
             )
