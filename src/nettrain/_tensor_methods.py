@@ -367,6 +367,10 @@ class TensorMethods:
         """Broadcast to ``other``'s shape."""
         return self.expand(other.shape)
 
+    def broadcast_to(self, size: Any) -> Tensor:
+        """A broadcast view with shape ``size``, as ``nettrain.broadcast_to``."""
+        return self.expand(*size)
+
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes`` times along each dimension."""
         repeats = _F._shape_arg(sizes)
