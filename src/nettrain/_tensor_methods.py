@@ -209,36 +209,70 @@ class TensorMethods:
         """Elementwise closeness everywhere."""
         return _F.allclose(self, other, rtol, atol, equal_nan)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def sum(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        keepdims: bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         """Sum over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def mean(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        keepdims: bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         """Mean over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.mean(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def max(self, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None) -> Any:
         """Overall max, or ``(values, indices)`` along ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.max(self, dim, keepdim)
 
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def min(self, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None) -> Any:
         """Overall min, or ``(values, indices)`` along ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.min(self, dim, keepdim)
 
-    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amax(self, dim: Any = (), keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
         """Max over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.amax(self, dim, keepdim)
 
-    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amin(self, dim: Any = (), keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
         """Min over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """Index of the largest value."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """Index of the smallest value."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.argmin(self, dim, keepdim)
 
     def var(
@@ -247,9 +281,12 @@ class TensorMethods:
         unbiased: bool | None = None,
         keepdim: bool = False,
         *,
+        keepdims: bool | None = None,
         correction: float | None = None,
     ) -> Tensor:
         """Variance over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.var(self, dim, unbiased, keepdim, correction=correction)
 
     def std(
@@ -258,25 +295,47 @@ class TensorMethods:
         unbiased: bool | None = None,
         keepdim: bool = False,
         *,
+        keepdims: bool | None = None,
         correction: float | None = None,
     ) -> Tensor:
         """Standard deviation over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any, keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
         """``log(sum(exp(x)))`` over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.logsumexp(self, dim, keepdim)
 
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def prod(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        keepdims: bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         """Product over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.prod(self, dim, keepdim, dtype=dtype)
 
-    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def all(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """True where all elements are nonzero."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.all(self, dim, keepdim)
 
-    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def any(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """True where any element is nonzero."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.any(self, dim, keepdim)
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:

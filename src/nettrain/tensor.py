@@ -573,7 +573,7 @@ class Tensor(TensorMethods):
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         """Set ``value`` where ``mask`` holds."""
-        return self._inplace(lambda s: _F.masked_fill(s, mask, value))
+        return self._inplace(lambda s: _F.masked_fill(s, mask, value), value)
 
     # -- operators -----------------------------------------------------------------
 

@@ -25,10 +25,13 @@ def sum(
     dim: Any = None,
     keepdim: bool = False,
     *,
+    keepdims: bool | None = None,
     dtype: Any = None,  # noqa: A001,A002
     axis: Any = None,
 ) -> Tensor:
     """Sum over ``dim`` (all dims when None)."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     input = _cast_for_reduction(input, dtype)
     dim = axis if dim is None else dim
     return reduction.Sum.apply(input, reduction.normalize_dims(dim, input.ndim), keepdim)
@@ -39,10 +42,13 @@ def mean(
     dim: Any = None,
     keepdim: bool = False,
     *,
+    keepdims: bool | None = None,
     dtype: Any = None,  # noqa: A002
     axis: Any = None,
 ) -> Tensor:
     """Mean over ``dim`` (all dims when None)."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     input = _cast_for_reduction(input, dtype)
     dim = axis if dim is None else dim
     return reduction.Mean.apply(input, reduction.normalize_dims(dim, input.ndim), keepdim)
@@ -67,23 +73,39 @@ def _max_or_min(name: str, input: Tensor, dim: Any, keepdim: bool) -> Any:  # no
     return result(values, indices)
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001,A002
+def max(  # noqa: A001,A002
+    input: Tensor, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Any:
     """Overall max; ``(values, indices)`` along ``dim``; or elementwise with a Tensor."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return _max_or_min("max", input, dim, keepdim)
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001,A002
+def min(  # noqa: A001,A002
+    input: Tensor, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Any:
     """Overall min; ``(values, indices)`` along ``dim``; or elementwise with a Tensor."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return _max_or_min("min", input, dim, keepdim)
 
 
-def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+def amax(  # noqa: A002
+    input: Tensor, dim: Any = (), keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Max over ``dim``; ties share the gradient evenly."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return reduction.Amax.apply(input, reduction.normalize_dims(dim, input.ndim), keepdim)
 
 
-def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+def amin(  # noqa: A002
+    input: Tensor, dim: Any = (), keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Min over ``dim``; ties share the gradient evenly."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return reduction.Amin.apply(input, reduction.normalize_dims(dim, input.ndim), keepdim)
 
 
@@ -99,13 +121,21 @@ def _arg(name: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:  #
     return Tensor._make(xp.asarray(fn(data, axis=dim, keepdims=keepdim), dtype=np.int64))
 
 
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def argmax(  # noqa: A002
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Index of the largest value (first one on ties)."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return _arg("argmax", input, dim, keepdim)
 
 
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def argmin(  # noqa: A002
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """Index of the smallest value (first one on ties)."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return _arg("argmin", input, dim, keepdim)
 
 
@@ -129,9 +159,12 @@ def var(
     unbiased: bool | None = None,  # noqa: A002
     keepdim: bool = False,
     *,
+    keepdims: bool | None = None,
     correction: float | None = None,
 ) -> Tensor:
     """Variance over ``dim`` with Bessel's correction by default."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     if isinstance(dim, bool):  # var(x, False): PyTorch's positional ``unbiased``
         unbiased, dim = dim, None
     _check_floating(input, "var")
@@ -145,9 +178,12 @@ def std(
     unbiased: bool | None = None,  # noqa: A002
     keepdim: bool = False,
     *,
+    keepdims: bool | None = None,
     correction: float | None = None,
 ) -> Tensor:
     """Standard deviation over ``dim`` with Bessel's correction by default."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     _check_floating(input, "std")
@@ -155,32 +191,47 @@ def std(
     return reduction.Std.apply(input, axes, _correction(unbiased, correction), keepdim)
 
 
-def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
+def logsumexp(  # noqa: A002
+    input: Tensor, dim: Any, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     return reduction.LogSumExp.apply(input, reduction.normalize_dims(dim, input.ndim), keepdim)
 
 
 def prod(
-    input: Tensor,
+    input: Tensor,  # noqa: A002
     dim: int | None = None,
     keepdim: bool = False,
-    *,  # noqa: A002
+    *,
+    keepdims: bool | None = None,
     dtype: Any = None,
 ) -> Tensor:
     """Product over one ``dim`` (all elements when None)."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     input = _cast_for_reduction(input, dtype)
     axis = None if dim is None else reduction.normalize_dims(dim, input.ndim)[0]
     return reduction.Prod.apply(input, axis, keepdim)
 
 
-def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001,A002
+def all(  # noqa: A001,A002
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """True where every element (along ``dim``) is nonzero."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     xp = get_array_module(input._data)
     return Tensor._make(xp.asarray(xp.all(input._data, axis=dim, keepdims=keepdim)))
 
 
-def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001,A002
+def any(  # noqa: A001,A002
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+) -> Tensor:
     """True where any element (along ``dim``) is nonzero."""
+    if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+        keepdim = keepdims
     xp = get_array_module(input._data)
     return Tensor._make(xp.asarray(xp.any(input._data, axis=dim, keepdims=keepdim)))
 

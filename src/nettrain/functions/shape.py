@@ -143,8 +143,22 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
-    """``value`` where ``mask`` holds, else ``input``."""
-    fill = value._data if isinstance(value, Tensor) else value
+    """``value`` where ``mask`` holds, else ``input``.
+
+    A 0-dim tensor ``value`` that requires grad receives the sum of the gradient over the
+    filled positions, as in PyTorch; the result keeps ``input``'s dtype.
+    """
+    fill = value
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                f"with {value.ndim} dimension(s)."
+            )
+        if not value._requires_grad:
+            fill = value._data
+        elif value.dtype != input.dtype:
+            fill = value.to(input.dtype)  # differentiable cast: the gradient comes back
     return shape_ops.Where.apply(_plain(mask).astype(bool, copy=False), fill, input)
 
 
