@@ -10,21 +10,22 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from nettrain.ops.shape import Expand, Repeat
+
 if TYPE_CHECKING:
     from nettrain.tensor import Tensor
 
-# ``nettrain.functions`` imports ``nettrain.tensor``, which imports this module: the
-# functions module is bound here by ``nettrain.tensor`` once both exist.
+# ``nettrain.functions`` and ``nettrain.creation`` import ``nettrain.tensor``, which imports
+# this module, so they cannot be imported here; ``nettrain._wiring`` binds them once.
 _F: Any = None
-# ``nettrain._pending_functions`` (issue 10's functions) binds itself here when it loads.
-_P: Any = None
+_creation: Any = None
 
 
 def _viewable(data: Any, shape: tuple[Any, ...]) -> bool:
     """True when ``data``'s strides allow ``shape`` without a copy (PyTorch's view rule):
     e.g. splitting the last dimension of a slice taken along it."""
-    import numpy as np
-
     if type(data) is not np.ndarray:
         return False  # other array modules: only contiguous tensors are viewed
     target = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -208,36 +209,70 @@ class TensorMethods:
         """Elementwise closeness everywhere."""
         return _F.allclose(self, other, rtol, atol, equal_nan)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def sum(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        keepdims: bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         """Sum over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def mean(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        keepdims: bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         """Mean over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.mean(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def max(self, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None) -> Any:
         """Overall max, or ``(values, indices)`` along ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.max(self, dim, keepdim)
 
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def min(self, dim: Any = None, keepdim: bool = False, *, keepdims: bool | None = None) -> Any:
         """Overall min, or ``(values, indices)`` along ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.min(self, dim, keepdim)
 
-    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amax(self, dim: Any = (), keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
         """Max over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.amax(self, dim, keepdim)
 
-    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amin(self, dim: Any = (), keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
         """Min over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """Index of the largest value."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """Index of the smallest value."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.argmin(self, dim, keepdim)
 
     def var(
@@ -246,9 +281,12 @@ class TensorMethods:
         unbiased: bool | None = None,
         keepdim: bool = False,
         *,
+        keepdims: bool | None = None,
         correction: float | None = None,
     ) -> Tensor:
         """Variance over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.var(self, dim, unbiased, keepdim, correction=correction)
 
     def std(
@@ -257,30 +295,52 @@ class TensorMethods:
         unbiased: bool | None = None,
         keepdim: bool = False,
         *,
+        keepdims: bool | None = None,
         correction: float | None = None,
     ) -> Tensor:
         """Standard deviation over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any, keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
         """``log(sum(exp(x)))`` over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.logsumexp(self, dim, keepdim)
 
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def prod(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        keepdims: bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         """Product over ``dim``."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.prod(self, dim, keepdim, dtype=dtype)
 
-    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def all(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """True where all elements are nonzero."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.all(self, dim, keepdim)
 
-    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def any(
+        self, dim: int | None = None, keepdim: bool = False, *, keepdims: bool | None = None
+    ) -> Tensor:
         """True where any element is nonzero."""
+        if keepdims is not None:  # numpy's spelling, which PyTorch accepts too
+            keepdim = keepdims
         return _F.any(self, dim, keepdim)
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
         """Cumulative sum along ``dim``."""
-        return _P.cumsum(self, dim, dtype=dtype)
+        return _F.cumsum(self, dim, dtype=dtype)
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in a new shape."""
@@ -349,8 +409,6 @@ class TensorMethods:
 
     def expand(self, *sizes: Any) -> Tensor:
         """A broadcast view; -1 keeps a dimension's size."""
-        from nettrain.ops.shape import Expand
-
         target = _F._shape_arg(sizes)
         extra = len(target) - self.ndim
         if extra < 0:
@@ -368,10 +426,12 @@ class TensorMethods:
         """Broadcast to ``other``'s shape."""
         return self.expand(other.shape)
 
+    def broadcast_to(self, size: Any) -> Tensor:
+        """A broadcast view with shape ``size``, as ``nettrain.broadcast_to``."""
+        return self.expand(*size)
+
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes`` times along each dimension."""
-        from nettrain.ops.shape import Repeat
-
         repeats = _F._shape_arg(sizes)
         if len(repeats) < self.ndim:
             raise RuntimeError(
@@ -422,9 +482,7 @@ class TensorMethods:
         self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
     ) -> Tensor:
         """A tensor from ``data`` with this tensor's dtype and device by default."""
-        from nettrain.creation import tensor
-
-        return tensor(
+        return _creation.tensor(
             data,
             dtype=dtype or self.dtype,
             device=device or self.device,
@@ -435,9 +493,7 @@ class TensorMethods:
         self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
     ) -> Tensor:
         """Zeros with this tensor's dtype and device by default."""
-        from nettrain.creation import zeros
-
-        return zeros(
+        return _creation.zeros(
             *size,
             dtype=dtype or self.dtype,
             device=device or self.device,
@@ -448,9 +504,7 @@ class TensorMethods:
         self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
     ) -> Tensor:
         """Ones with this tensor's dtype and device by default."""
-        from nettrain.creation import ones
-
-        return ones(
+        return _creation.ones(
             *size,
             dtype=dtype or self.dtype,
             device=device or self.device,
@@ -466,9 +520,7 @@ class TensorMethods:
         requires_grad: bool = False,
     ) -> Tensor:
         """A filled tensor with this tensor's dtype and device by default."""
-        from nettrain.creation import full
-
-        return full(
+        return _creation.full(
             size,
             fill_value,
             dtype=dtype or self.dtype,
@@ -486,11 +538,11 @@ class TensorMethods:
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
         """Sorted values and indices along ``dim``."""
-        return _P.sort(self, dim, descending, stable)
+        return _F.sort(self, dim, descending, stable)
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
         """Indices that sort along ``dim``."""
-        return _P.argsort(self, dim, descending, stable)
+        return _F.argsort(self, dim, descending, stable)
 
     def topk(
         self,
@@ -500,123 +552,123 @@ class TensorMethods:
         sorted: bool = True,  # noqa: A002
     ) -> Any:
         """The ``k`` largest (or smallest) values and their indices."""
-        return _P.topk(self, k, dim, largest, sorted)
+        return _F.topk(self, k, dim, largest, sorted)
 
     def multinomial(
         self, num_samples: int, replacement: bool = False, *, generator: Any = None
     ) -> Tensor:
         """Category indices drawn with probabilities proportional to this tensor."""
-        return _P.multinomial(self, num_samples, replacement, generator=generator)
+        return _F.multinomial(self, num_samples, replacement, generator=generator)
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """Lower triangle of the last two dimensions."""
-        return _P.tril(self, diagonal)
+        return _F.tril(self, diagonal)
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """Upper triangle of the last two dimensions."""
-        return _P.triu(self, diagonal)
+        return _F.triu(self, diagonal)
 
     def tril_(self, diagonal: int = 0) -> Tensor:
         """Keep the lower triangle in place."""
-        return self._inplace(lambda s: _P.tril(s, diagonal))
+        return self._inplace(lambda s: _F.tril(s, diagonal))
 
     def triu_(self, diagonal: int = 0) -> Tensor:
         """Keep the upper triangle in place."""
-        return self._inplace(lambda s: _P.triu(s, diagonal))
+        return self._inplace(lambda s: _F.triu(s, diagonal))
 
     def scatter(
         self, dim: int, index: Tensor, src: Any = None, value: Any = None, *, reduce: Any = None
     ) -> Tensor:
         """A copy with ``src`` (or ``value``) written at ``index`` along ``dim``."""
-        return _P.scatter(self, dim, index, src, value, reduce=reduce)
+        return _F.scatter(self, dim, index, src, value, reduce=reduce)
 
     def scatter_(
         self, dim: int, index: Tensor, src: Any = None, value: Any = None, *, reduce: Any = None
     ) -> Tensor:
         """Write ``src`` (or ``value``) at ``index`` along ``dim`` in place."""
-        return self._inplace(lambda s: _P.scatter(s, dim, index, src, value, reduce=reduce), src)
+        return self._inplace(lambda s: _F.scatter(s, dim, index, src, value, reduce=reduce), src)
 
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """A copy with ``src`` added at ``index`` along ``dim``."""
-        return _P.scatter_add(self, dim, index, src)
+        return _F.scatter_add(self, dim, index, src)
 
     def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """Add ``src`` at ``index`` along ``dim`` in place."""
-        return self._inplace(lambda s: _P.scatter_add(s, dim, index, src), src)
+        return self._inplace(lambda s: _F.scatter_add(s, dim, index, src), src)
 
     def scatter_reduce(
         self, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
     ) -> Tensor:
         """Combine ``src`` at ``index`` with sum, prod, mean, amax or amin."""
-        return _P.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+        return _F.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def scatter_reduce_(
         self, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
     ) -> Tensor:
         """``scatter_reduce`` in place."""
         return self._inplace(
-            lambda s: _P.scatter_reduce(s, dim, index, src, reduce, include_self=include_self),
+            lambda s: _F.scatter_reduce(s, dim, index, src, reduce, include_self=include_self),
             src,
         )
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """Entries at the 1-D ``index`` along ``dim``."""
-        return _P.index_select(self, dim, index)
+        return _F.index_select(self, dim, index)
 
     def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
         """Gather with ``indices`` broadcast against this tensor."""
-        return _P.take_along_dim(self, indices, dim)
+        return _F.take_along_dim(self, indices, dim)
 
     def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
         """0/1 draws with probabilities from this tensor (or ``p``)."""
-        return _P.bernoulli(self, p, generator=generator)
+        return _F.bernoulli(self, p, generator=generator)
 
     def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
         """Fill with 0/1 draws, 1 with probability ``p`` (a number or a tensor)."""
         self._check_inplace()
         source = p if hasattr(p, "_data") else self
-        draws = _P.bernoulli(source, None if source is p else p, generator=generator)
+        draws = _F.bernoulli(source, None if source is p else p, generator=generator)
         self._data[...] = draws._data
         self._vc[0] += 1
         return self
 
     def masked_select(self, mask: Tensor) -> Tensor:
         """1-D tensor of the entries where ``mask`` holds."""
-        return _P.masked_select(self, mask)
+        return _F.masked_select(self, mask)
 
     def narrow(self, dim: int, start: Any, length: int) -> Tensor:
         """The slice ``start:start + length`` along ``dim`` (a view)."""
-        return _P.narrow(self, dim, start, length)
+        return _F.narrow(self, dim, start, length)
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the nonzero entries."""
-        return _P.nonzero(self, as_tuple=as_tuple)
+        return _F.nonzero(self, as_tuple=as_tuple)
 
     def argwhere(self) -> Tensor:
         """Indices of the nonzero entries, (N, ndim)."""
-        return _P.argwhere(self)
+        return _F.argwhere(self)
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """Vector to diagonal matrix, or a matrix's diagonal."""
-        return _P.diag(self, diagonal)
+        return _F.diag(self, diagonal)
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         """The diagonal over ``dim1`` and ``dim2``."""
-        return _P.diagonal(self, offset, dim1, dim2)
+        return _F.diagonal(self, offset, dim1, dim2)
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
         """Cumulative product along ``dim``."""
-        return _P.cumprod(self, dim, dtype=dtype)
+        return _F.cumprod(self, dim, dtype=dtype)
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         """Rotate elements along ``dims``."""
-        return _P.roll(self, shifts, dims)
+        return _F.roll(self, shifts, dims)
 
     def repeat_interleave(
         self, repeats: Any = None, dim: int | None = None, *, output_size: int | None = None
     ) -> Tensor:
         """Repeat each element ``repeats`` times along ``dim``."""
-        return _P.repeat_interleave(self, repeats, dim, output_size=output_size)
+        return _F.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     @property
     def is_cpu(self) -> bool:

@@ -2,7 +2,8 @@
 
 A Tensor holds a numpy or cupy array (``_data``), ``requires_grad``, ``grad``, the node
 that produced it (``grad_fn``) and a version counter shared with its views. Operators and
-methods delegate to ``nettrain.functions``; no derivative math lives here.
+methods delegate to ``nettrain.functions``; no derivative math lives here. The import
+cycle with ``nettrain.functions`` is closed in one place, ``nettrain._wiring``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from nettrain import _tensor_methods
 from nettrain import dtypes as _dtypes
+from nettrain._repr import tensor_repr
 from nettrain._tensor_methods import TensorMethods
+from nettrain.autograd import api as _autograd_api
 from nettrain.autograd import function as _function
 from nettrain.autograd import grad_mode as _grad_mode
 from nettrain.backend import (
@@ -29,8 +31,26 @@ from nettrain.backend import (
     to_device,
     to_numpy,
 )
+from nettrain.ops.arithmetic import Add as _Add
+from nettrain.ops.arithmetic import Mul as _Mul
+from nettrain.ops.arithmetic import Sub as _Sub
+from nettrain.ops.indexing import (
+    GetItem,
+    GetItemView,
+    IndexPut,
+    check_integer_index,
+    is_basic_index,
+)
+from nettrain.ops.shape import Permute, Reshape, ToCopy, Transpose
+from nettrain.random import _generator_for
+
+# ``nettrain.functions`` and ``nettrain.creation`` import this module (they build Tensors),
+# so they cannot be imported here; ``nettrain._wiring`` binds them once both exist.
+_F: Any = None
+_creation: Any = None
 
 _grad_state = _grad_mode._state
+_apply = _function._apply
 
 
 class RemovableHandle:
@@ -101,9 +121,7 @@ class Tensor(TensorMethods):
     def __init__(
         self, *args: Any, requires_grad: bool = False, device: Any = None, dtype: Any = None
     ) -> None:
-        from nettrain.creation import _legacy_array
-
-        array = _legacy_array(args, dtype, device)
+        array = _creation._legacy_array(args, dtype, device)
         self._data = array
         self._requires_grad = False
         self.grad = None
@@ -305,8 +323,6 @@ class Tensor(TensorMethods):
         same_device = target_device is None or target_device == self.device
         if same_dtype and same_device and not kwargs.get("copy", False):
             return self
-        from nettrain.ops.shape import ToCopy
-
         return ToCopy.apply(self, np_dtype, target_device)
 
     def cpu(self) -> Tensor:
@@ -374,9 +390,7 @@ class Tensor(TensorMethods):
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        from nettrain.autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory and version counter)."""
@@ -543,8 +557,6 @@ class Tensor(TensorMethods):
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with samples from U(a, b)."""
-        from nettrain.random import _generator_for
-
         self._check_inplace()
         values = _generator_for(generator).uniform(a, b, self.shape)
         self._data[...] = to_device(values.astype(self._data.dtype), self.device)
@@ -553,8 +565,6 @@ class Tensor(TensorMethods):
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with samples from N(mean, std**2)."""
-        from nettrain.random import _generator_for
-
         self._check_inplace()
         values = _generator_for(generator).normal(mean, std, self.shape)
         self._data[...] = to_device(values.astype(self._data.dtype), self.device)
@@ -563,7 +573,7 @@ class Tensor(TensorMethods):
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         """Set ``value`` where ``mask`` holds."""
-        return self._inplace(lambda s: _F.masked_fill(s, mask, value))
+        return self._inplace(lambda s: _F.masked_fill(s, mask, value), value)
 
     # -- operators -----------------------------------------------------------------
 
@@ -676,16 +686,12 @@ class Tensor(TensorMethods):
         return _F.ge(self, other)
 
     def __getitem__(self, index: Any) -> Tensor:
-        from nettrain.ops.indexing import GetItem, GetItemView, is_basic_index
-
         index = _convert_index(index)
         if is_basic_index(index):
             return GetItemView.apply(self, index)
         return GetItem.apply(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        from nettrain.ops.indexing import IndexPut
-
         index = _convert_index(index)
         value_requires = isinstance(value, Tensor) and value._requires_grad
         if _grad_state[0] and (self._requires_grad or value_requires):
@@ -693,8 +699,6 @@ class Tensor(TensorMethods):
             return
         array = value._data if isinstance(value, Tensor) else value
         if type(self._data) is not np.ndarray:  # cupy wraps bad integer indices around
-            from nettrain.ops.indexing import check_integer_index
-
             check_integer_index(get_array_module(self._data), index, self._data.shape)
         self._data[index] = array
         self._vc[0] += 1
@@ -734,8 +738,6 @@ class Tensor(TensorMethods):
         return format(repr(self), spec)
 
     def __repr__(self) -> str:
-        from nettrain._repr import tensor_repr
-
         return tensor_repr(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
@@ -773,9 +775,6 @@ def _rebase_view_base(view: Tensor, link: tuple[Tensor, Any], result: Tensor) ->
     The new values of the view are ``result``; the base becomes "old base with the view's
     region replaced by ``result``" (PyTorch's CopySlices), up the chain of views.
     """
-    from nettrain.ops.indexing import GetItemView, IndexPut
-    from nettrain.ops.shape import Permute, Reshape, Transpose
-
     while link is not None:
         base, node = link
         if not get_array_module(base._data).may_share_memory(base._data, view._data):
@@ -841,15 +840,3 @@ def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
         None if target_device is None else parse_device(target_device),
         None if target_dtype is None else _dtypes.to_dtype(target_dtype),
     )
-
-
-_function._Tensor = Tensor
-
-from nettrain import functions as _F  # noqa: E402 - functions imports this module
-
-_tensor_methods._F = _F
-
-_apply = _function._apply
-from nettrain.ops.arithmetic import Add as _Add  # noqa: E402
-from nettrain.ops.arithmetic import Mul as _Mul  # noqa: E402
-from nettrain.ops.arithmetic import Sub as _Sub  # noqa: E402

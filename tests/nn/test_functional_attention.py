@@ -7,8 +7,7 @@ import pytest
 
 import nettrain as nt
 import nettrain.nn.functional as F
-
-TOL = {"float64": (1e-10, 1e-9), "float32": (1e-5, 1e-4)}
+from tests.helpers.compare import assert_close
 
 
 def _qkv(seed: int = 0, shape_q=(2, 3, 4, 5), shape_kv=(2, 3, 6, 5)) -> list[np.ndarray]:
@@ -38,7 +37,6 @@ def _masks(kind: str) -> dict:
 @pytest.mark.parametrize("scale", [None, 0.3])
 def test_sdpa_matches_torch(dtype: str, kind: str, scale: float | None) -> None:
     torch = pytest.importorskip("torch")
-    atol, rtol = TOL[dtype]
     arrays = [a.astype(dtype) for a in _qkv()]
     extra = _masks(kind)
     t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
@@ -51,12 +49,12 @@ def test_sdpa_matches_torch(dtype: str, kind: str, scale: float | None) -> None:
     t_out = torch.nn.functional.scaled_dot_product_attention(*t_in, scale=scale, **t_kw)
     n_out = F.scaled_dot_product_attention(*n_in, scale=scale, **n_kw)
     assert str(n_out.dtype).endswith(dtype)
-    np.testing.assert_allclose(n_out.detach().numpy(), t_out.detach().numpy(), atol=atol, rtol=rtol)
+    assert_close(n_out.detach().numpy(), t_out.detach().numpy(), dtype)
     g = np.random.default_rng(2).standard_normal(tuple(t_out.shape)).astype(dtype)
     (t_out * torch.tensor(g)).sum().backward()
     (n_out * nt.tensor(g)).sum().backward()
     for t, n in zip(t_in, n_in):
-        np.testing.assert_allclose(n.grad.numpy(), t.grad.numpy(), atol=atol, rtol=rtol)
+        assert_close(n.grad.numpy(), t.grad.numpy(), dtype, grad=True)
 
 
 @pytest.mark.parametrize("kind", ["none", "bool", "causal"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
 from nettrain.ops.einsum import normalize_equation
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 
 def _eq(equation: str) -> object:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 MATMUL_SHAPES = [
     ((3, 4), (4, 2)),  # 2-D

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
 import nettrain.nn.functional as F
 from nettrain.errors import ShapeError
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 
 def _case(name, fn, shapes):  # noqa: N802

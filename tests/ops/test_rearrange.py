@@ -4,9 +4,9 @@ PyTorch as oracle, errors."""
 from __future__ import annotations
 
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 CASES = [
     Case("roll_flat", lambda L, x: L.roll(x, 2), [((3, 4),)]),

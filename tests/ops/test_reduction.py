@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 S = [((2, 3, 4),)]
 S2 = [((3, 4),), ((2, 3, 2),)]
@@ -191,3 +191,52 @@ def test_edge_values_match_torch(name: str) -> None:
         results.append((y.detach().numpy(), x.grad.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, equal_nan=True)
+
+
+KEEPDIMS_CALLS = {
+    "sum": lambda L, x: x.sum(1, keepdims=True),
+    "sum_fn": lambda L, x: L.sum(x, 1, keepdims=True),
+    "mean": lambda L, x: x.mean(0, keepdims=True),
+    "mean_fn": lambda L, x: L.mean(x, (0, 1), keepdims=True),
+    "amax": lambda L, x: x.amax(1, keepdims=True),
+    "amin_fn": lambda L, x: L.amin(x, 0, keepdims=True),
+    "max": lambda L, x: x.max(1, keepdims=True).values,
+    "min_fn": lambda L, x: L.min(x, 0, keepdims=True).values,
+    "prod": lambda L, x: x.prod(1, keepdims=True),
+    "var": lambda L, x: x.var(1, keepdims=True),
+    "std_fn": lambda L, x: L.std(x, 0, keepdims=True),
+    "logsumexp": lambda L, x: x.logsumexp(1, keepdims=True),
+    "argmax": lambda L, x: x.argmax(1, keepdims=True),
+    "argmin_fn": lambda L, x: L.argmin(x, 0, keepdims=True),
+    "all": lambda L, x: (x > 0).all(1, keepdims=True),
+    "any_fn": lambda L, x: L.any(x > 0, 0, keepdims=True),
+    "keepdims_false": lambda L, x: x.sum(1, keepdim=True, keepdims=False),
+}
+
+
+@pytest.mark.parametrize("name", list(KEEPDIMS_CALLS))
+def test_keepdims_is_an_alias_of_keepdim(name: str) -> None:
+    # PyTorch accepts numpy's ``keepdims`` spelling on its reductions
+    torch = pytest.importorskip("torch")
+    call = KEEPDIMS_CALLS[name]
+    data = np.random.default_rng(3).standard_normal((3, 4))
+    if name == "keepdims_false":  # torch rejects both spellings at once; ours: keepdims wins
+        got = call(nt, nt.tensor(data))
+        assert got.shape == (3,)
+        return
+    got = call(nt, nt.tensor(data))
+    expected = call(torch, torch.tensor(data))
+    assert tuple(got.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", ["max", "min"])
+def test_max_min_indices_carry_no_graph(fn: str) -> None:
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(4).standard_normal((3, 4))
+    ours = getattr(nt, fn)(nt.tensor(data, requires_grad=True), 1)
+    theirs = getattr(torch, fn)(torch.tensor(data, requires_grad=True), 1)
+    assert (ours.indices.grad_fn is None) == (theirs.indices.grad_fn is None) is True
+    assert ours.indices.requires_grad is theirs.indices.requires_grad is False
+    assert ours.values.grad_fn is not None and theirs.values.grad_fn is not None
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())

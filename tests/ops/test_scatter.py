@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 IDX0 = [[0, 2, 1, 0], [2, 2, 0, 1]]  # repeated targets along dim 0: reductions combine
 IDX1 = [[3, 0], [1, 2], [0, 2]]  # (3, 2) index into dim 1 of a (3, 4) input

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 A = [((2, 3, 4),)]
 
@@ -110,3 +110,43 @@ def test_where_single_argument_is_nonzero() -> None:
     ours = nt.where(nt.tensor(values) > 0)
     theirs = torch.where(torch.tensor(values) > 0)
     assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]
+
+
+@pytest.mark.parametrize("value_dtype", ["float32", "float64"])
+def test_masked_fill_with_a_0dim_value_tensor_sends_it_a_gradient(value_dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    data, upstream = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    results = []
+    for lib in (nt, torch):
+        x = lib.tensor(data, dtype=lib.float32, requires_grad=True)
+        v = lib.tensor(1.5, dtype=getattr(lib, value_dtype), requires_grad=True)
+        out = x.masked_fill(x > 0, v)
+        (out * lib.tensor(upstream, dtype=lib.float32)).sum().backward()
+        results.append((out, x.grad, v.grad))
+    (out, x_grad, v_grad), (t_out, t_x_grad, t_v_grad) = results
+    assert str(out.dtype).endswith("float32") and str(v_grad.dtype).endswith(value_dtype)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x_grad.numpy(), t_x_grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(v_grad.numpy(), t_v_grad.numpy(), rtol=1e-5)
+
+
+def test_masked_fill_value_gradient_gradcheck() -> None:
+    x = nt.tensor(np.random.default_rng(6).standard_normal((3, 4)), requires_grad=True)
+    v = nt.tensor(0.7, dtype=nt.float64, requires_grad=True)
+    assert nt.autograd.gradcheck(lambda a, b: a.masked_fill(a > 0, b) * a, (x, v))
+
+
+def test_masked_fill_in_place_with_a_value_tensor_records_it() -> None:
+    x = nt.tensor(np.arange(-3.0, 3.0), requires_grad=True)
+    v = nt.tensor(2.0, requires_grad=True)
+    y = x * 1.0
+    y.masked_fill_(y > 0, v)
+    y.sum().backward()
+    assert v.grad.item() == 2.0  # two positions (1.0, 2.0) were filled
+
+
+def test_masked_fill_rejects_a_value_tensor_with_dimensions() -> None:
+    x = nt.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="only supports a 0-dimensional value tensor"):
+        x.masked_fill(x == 0, nt.ones(3))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 CASES = [
     Case("tril", lambda L, x: L.tril(x), [((4, 4),)]),

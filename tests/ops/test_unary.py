@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _opcheck import Case, check_against_torch, check_gradcheck, params
 
 import nettrain as nt
+from tests.helpers.opcheck import Case, check_against_torch, check_gradcheck, params
 
 # isnan/isfinite cases take log of negatives on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")
@@ -14,20 +14,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in log
 SHAPES = [((2, 3),), ((5,),), ((),), ((2, 1, 3),)]
 
 CASES = [
-    Case("exp", lambda L, x: L.exp(x), SHAPES),
     Case("exp_method", lambda L, x: x.exp(), SHAPES[:1]),
-    Case("log", lambda L, x: L.log(x), SHAPES, domain="pos"),
-    Case("sqrt", lambda L, x: L.sqrt(x), SHAPES, domain="pos"),
-    Case("abs", lambda L, x: L.abs(x), SHAPES, domain="nonzero"),
     Case("abs_builtin", lambda L, x: abs(x), SHAPES[:1], domain="nonzero"),
-    Case("sin", lambda L, x: L.sin(x), SHAPES),
-    Case("cos", lambda L, x: L.cos(x), SHAPES),
-    Case("tanh", lambda L, x: L.tanh(x), SHAPES),
-    Case("sigmoid", lambda L, x: L.sigmoid(x), SHAPES),
     Case("sigmoid_method", lambda L, x: (x * 30.0).sigmoid(), SHAPES[:1]),
-    Case("relu", lambda L, x: L.relu(x), SHAPES, domain="nonzero"),
     Case("relu_method", lambda L, x: x.relu(), SHAPES[:1], domain="nonzero"),
-    Case("clamp_both", lambda L, x: L.clamp(x, -0.5, 0.5), SHAPES, domain="nonzero"),
     Case("clamp_min", lambda L, x: L.clamp(x, min=0.1), SHAPES, domain="nonzero"),
     Case("clamp_max", lambda L, x: x.clamp(max=0.4), SHAPES, domain="nonzero"),
     Case("clip", lambda L, x: L.clip(x, -1.0, 1.0), SHAPES[:1], domain="nonzero"),

@@ -421,8 +421,11 @@ def _wrap_arrays(ctx: Function, cls: type, args: tuple, arrays: list, out: Any, 
     if edges is None:
         return tuple(make(a) for a in arrays_out)
     skip = ctx._non_differentiable or ()
+    # an integer or non-differentiable output (max's indices) gets no grad_fn, as in PyTorch
     results = tuple(
-        make(a, ctx, i, a.dtype.kind in "fc" and id(a) not in skip, counter if i == 0 else None)
+        make(a, ctx, i, True, counter if i == 0 else None)
+        if a.dtype.kind in "fc" and id(a) not in skip
+        else make(a, None, 0, False, counter if i == 0 else None)
         for i, a in enumerate(arrays_out)
     )
     if ctx._saved is not None:

@@ -13,10 +13,12 @@ from typing import Any
 from nettrain.backend import get_array_module
 from nettrain.ops import arithmetic, linalg, reduction, shape, unary
 
+# Safe at import time: only the engine imports this module, lazily, and ``nettrain.tensor``
+# does not depend on it.
+from nettrain.tensor import Tensor
+
 
 def _tensor(value: Any) -> Any:
-    from nettrain.tensor import Tensor
-
     if isinstance(value, Tensor):
         return value
     return Tensor._make(get_array_module(value).asarray(value))

@@ -65,72 +65,29 @@ def _probs(*shape: int) -> Any:
 
 
 def _op_cases() -> dict[str, Maker]:
-    import nettrain as nt
-    from nettrain.nn import functional as F  # noqa: N812
+    """Case name -> maker, from the op case table ``nettrain.ops.cases`` (first shape set).
 
-    def unary(fn: Callable[[Any], Any], low: float | None = None) -> Maker:
-        return lambda: (fn, (_t(3, 4, low=low),))
-
-    def binary(fn: Callable[[Any, Any], Any], low: float | None = None) -> Maker:
-        return lambda: (fn, (_t(3, 4, low=low), _t(4, low=low, seed=1)))
+    Every row with a gradient and smooth finite differences is a row here; the names are
+    the table's case names (``add``, ``sum``, ``max`` ...), so ``--only`` patterns work on
+    them.
+    """
+    from nettrain.ops.cases import all_cases
 
     return {
-        "add": binary(lambda a, b: a + b),
-        "sub": binary(lambda a, b: a - b),
-        "mul": binary(lambda a, b: a * b),
-        "div": binary(lambda a, b: a / b, low=0.5),
-        "pow": binary(lambda a, b: a**b, low=0.5),
-        "neg": unary(lambda a: -a),
-        "matmul": lambda: (nt.matmul, (_t(2, 3, 4), _t(4, 5, seed=1))),
-        "exp": unary(nt.exp),
-        "log": unary(nt.log, low=0.5),
-        "sqrt": unary(nt.sqrt, low=0.5),
-        "abs": unary(nt.abs),
-        "sin": unary(nt.sin),
-        "cos": unary(nt.cos),
-        "tanh": unary(nt.tanh),
-        "sigmoid": unary(nt.sigmoid),
-        "relu": unary(nt.relu),
-        "clamp": unary(lambda a: nt.clamp(a, -0.5, 0.5)),
-        "maximum": binary(nt.maximum),
-        "minimum": binary(nt.minimum),
-        "sum": unary(lambda a: a.sum(dim=1, keepdim=True)),
-        "mean": unary(lambda a: a.mean(dim=0)),
-        "max": unary(lambda a: a.max(dim=1)[0]),
-        "min": unary(lambda a: a.min(dim=0)[0]),
-        "var": unary(lambda a: a.var(dim=1)),
-        "std": unary(lambda a: a.std(dim=0)),
-        "logsumexp": unary(lambda a: nt.logsumexp(a, dim=1)),
-        "prod": unary(lambda a: a.prod(dim=1), low=0.5),
-        "reshape": unary(lambda a: a.reshape(4, 3) * 2.0),
-        "transpose": unary(lambda a: a.transpose(0, 1) * 2.0),
-        "permute": lambda: (lambda a: a.permute(2, 0, 1) * 2.0, (_t(2, 3, 4),)),
-        "expand": lambda: (lambda a: a.expand(3, 4) * 2.0, (_t(1, 4),)),
-        "repeat": unary(lambda a: a.repeat(2, 1) * 2.0),
-        "index": unary(lambda a: a[1:, ::2] * 2.0),
-        "cat": binary(lambda a, b: nt.cat([a, b.reshape(1, 4)], dim=0)),
-        "stack": binary(lambda a, b: nt.stack([a[0], b], dim=0)),
-        "where": binary(lambda a, b: nt.where(a > 0, a, b)),
-        "softmax": unary(lambda a: F.softmax(a, dim=1)),
-        "log_softmax": unary(lambda a: F.log_softmax(a, dim=0)),
-        # -- added by issue 10 (tensor functions) --
-        "sort": unary(lambda a: nt.sort(a, dim=1, descending=True).values),
-        "topk": unary(lambda a: nt.topk(a, 2, dim=1).values),
-        "cumsum": unary(lambda a: nt.cumsum(a, 1)),
-        "cumprod": unary(lambda a: nt.cumprod(a, 1), low=0.5),
-        "tril": unary(lambda a: nt.tril(a, -1)),
-        "triu": unary(nt.triu),
-        "diagonal": unary(lambda a: nt.diagonal(a, 1)),
-        "roll": unary(lambda a: nt.roll(a, (1, -1), (0, 1))),
-        "repeat_interleave": unary(lambda a: a.repeat_interleave(2, dim=0)),
-        "masked_fill": unary(lambda a: a.masked_fill(a < 0, 0.5)),
-        "einsum": lambda: (lambda a, b: nt.einsum("bij,jk->bik", a, b), (_t(2, 3, 4), _t(4, 2))),
-        "scatter": binary(lambda a, b: a.scatter(0, nt.tensor([[2, 0, 1, 1]]), b.view(1, 4))),
-        "scatter_add": binary(lambda a, b: a.scatter_add(0, nt.tensor([[2, 0, 2, 1]]), b[None])),
-        "scatter_reduce": binary(
-            lambda a, b: a.scatter_reduce(0, nt.tensor([[1, 0, 1, 2]]), b[None], "mean")
-        ),
+        case.name: _table_maker(case) for _, case in all_cases() if case.grad and case.gradcheck
     }
+
+
+def _table_maker(case: Any) -> Maker:
+    def make() -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        import nettrain
+        from nettrain.ops.cases import sample_inputs
+
+        arrays = sample_inputs(case, case.shapes[0], seed=0)
+        inputs = tuple(nettrain.from_numpy(a).requires_grad_(True) for a in arrays)
+        return (lambda *xs: case.fn(nettrain, *xs)), inputs
+
+    return make
 
 
 def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, ...]]]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import TOL, copy_weights
 
 import nettrain as nt
 from nettrain import nn
+from tests.helpers.compare import assert_close
+from tests.helpers.torchcheck import copy_weights
 
 
 def _pair(torch, **kw):
@@ -17,7 +18,6 @@ def _pair(torch, **kw):
 
 
 def _run(torch, dtype, kw, shapes, call_kw, seed=0):
-    atol, rtol = TOL[dtype]
     t_mod, n_mod = _pair(torch, **kw)
     t_mod.to(getattr(torch, dtype))
     n_mod.to(getattr(nt, dtype))
@@ -32,21 +32,19 @@ def _run(torch, dtype, kw, shapes, call_kw, seed=0):
     flags = {k: v for k, v in call_kw.items() if not isinstance(v, np.ndarray)}
     t_out, t_w = t_mod(*t_in, **t_kw, **flags)
     n_out, n_w = n_mod(*n_in, **n_kw, **flags)
-    np.testing.assert_allclose(n_out.detach().numpy(), t_out.detach().numpy(), atol=atol, rtol=rtol)
+    assert_close(n_out.detach().numpy(), t_out.detach().numpy(), dtype)
     if t_w is None:
         assert n_w is None
     else:
-        np.testing.assert_allclose(n_w.detach().numpy(), t_w.detach().numpy(), atol=atol, rtol=rtol)
+        assert_close(n_w.detach().numpy(), t_w.detach().numpy(), dtype)
     g = rng.standard_normal(tuple(t_out.shape)).astype(dtype)
     (t_out * torch.tensor(g)).sum().backward()
     (n_out * nt.tensor(g)).sum().backward()
     for t, n in zip(t_in, n_in):
-        np.testing.assert_allclose(n.grad.numpy(), t.grad.numpy(), atol=atol, rtol=rtol)
+        assert_close(n.grad.numpy(), t.grad.numpy(), dtype, grad=True)
     t_params = dict(t_mod.named_parameters())
     for name, p in n_mod.named_parameters():
-        np.testing.assert_allclose(
-            p.grad.numpy(), t_params[name].grad.numpy(), atol=atol, rtol=rtol, err_msg=name
-        )
+        assert_close(p.grad.numpy(), t_params[name].grad.numpy(), dtype, grad=True, err_msg=name)
 
 
 L, S, N = 3, 4, 2

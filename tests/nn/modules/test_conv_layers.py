@@ -9,11 +9,11 @@ import math
 
 import numpy as np
 import pytest
-from _torchcheck import compare, gradcheck_module
 
 import nettrain as nt
 import nettrain.nn as nn
 from nettrain.errors import ShapeError
+from tests.helpers.torchcheck import compare, gradcheck_module
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from _torchcheck import compare, gradcheck_module
 
 import nettrain as nt
 import nettrain.nn as nn
 import nettrain.nn.functional as F
+from tests.helpers.torchcheck import compare, gradcheck_module
 
 LINEAR_SHAPES = [(5, 4), (4,), (2, 3, 4)]
 

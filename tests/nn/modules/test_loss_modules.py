@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare
 
 import nettrain as nt
 import nettrain.nn as nn
+from tests.helpers.torchcheck import compare
 
 RNG = np.random.default_rng(6)
 LOGITS = RNG.standard_normal((5, 4))

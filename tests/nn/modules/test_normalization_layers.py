@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare, copy_weights, gradcheck_module
 
 import nettrain as nt
 import nettrain.nn as nn
 from nettrain.errors import ShapeError
+from tests.helpers.torchcheck import compare, copy_weights, gradcheck_module
 
 CONFIGS = [
     ("BatchNorm1d", (3,), {}, (5, 3)),

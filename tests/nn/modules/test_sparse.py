@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare, copy_weights
 
 import nettrain as nt
 import nettrain.nn as nn
 import nettrain.nn.functional as F
+from tests.helpers.torchcheck import compare, copy_weights
 
 INDICES = np.array([[1, 0, 3, 1], [4, 4, 0, 2]])
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from nettrain import functions as _fn
-from nettrain.amp import autocast_mode as _amp
-from nettrain.dtypes import to_dtype
+from nettrain.functions.activation import _softmax_like
 from nettrain.ops import activation as _ops
 from nettrain.tensor import Tensor
 
@@ -99,43 +97,6 @@ def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """log(1 + exp(beta x)) / beta, linear where beta * x > threshold."""
     return _ops.Softplus.apply(input, float(beta), float(threshold))
-
-
-def _softmax_dim(fn: str, ndim: int, dim: int | None, stacklevel: int) -> int:
-    """Resolve ``dim``; None picks PyTorch's legacy implicit dim, with a warning."""
-    if dim is None:
-        warnings.warn(
-            f"Implicit dimension choice for {fn} has been deprecated. Change the call to "
-            "include dim=X as an argument.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-        return 0 if ndim in (0, 1, 3) else 1
-    rank = max(ndim, 1)
-    if not -rank <= dim < rank:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
-            f"but got {dim})"
-        )
-    return dim % rank
-
-
-def _softmax_like(
-    op: Any,
-    fn: str,
-    input: Tensor,
-    dim: int | None,
-    stacklevel: int,
-    dtype: Any,  # noqa: A002
-) -> Tensor:
-    axis = _softmax_dim(fn, input.ndim, dim, stacklevel + 1)
-    if _amp.STATE.active and dtype is None:
-        (input,) = _amp.to_float32(input)
-    if dtype is not None:
-        input = input.to(to_dtype(dtype))
-    if input.ndim == 0:  # numpy has no axis 0 on a scalar
-        return op.apply(input.reshape(1), 0).reshape(())
-    return op.apply(input, axis)
 
 
 def softmax(

@@ -1,8 +1,8 @@
-"""Shared machinery for the table-driven op tests in this folder.
+"""Shared machinery for the table-driven op tests (``tests/ops``).
 
-A ``Case`` names one op as ``fn(lib, *inputs)`` written against the PyTorch API, so the
-same function runs on nettrain (``lib=nettrain``) and on PyTorch (``lib=torch``). Each case
-is checked two ways:
+A ``Case`` (``nettrain.ops.cases``, the op case table) names one op as ``fn(lib, *inputs)``
+written against the PyTorch API, so the same function runs on nettrain (``lib=nettrain``)
+and on PyTorch (``lib=torch``). Each case is checked two ways:
 
 * ``check_gradcheck``: nettrain's analytical Jacobian against central differences in
   float64, for every input-shape set of the case (broadcasting included);
@@ -13,36 +13,15 @@ is checked two ways:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pytest
 
 import nettrain as nt
-
-Shapes = tuple[tuple[int, ...], ...]
-
-TOLERANCE = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
-
-
-@dataclass
-class Case:
-    """One op: how to call it, on which shapes, from which value domain."""
-
-    name: str
-    fn: Callable[..., Any]
-    shapes: Sequence[Shapes]
-    domain: str | tuple[str, ...] = "any"
-    grad: bool = True
-    gradcheck: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def domains(self, count: int) -> tuple[str, ...]:
-        if isinstance(self.domain, str):
-            return (self.domain,) * count
-        return self.domain
+from nettrain.ops.cases import Case, Shapes, sample, sample_inputs
+from tests.helpers.compare import assert_close
 
 
 def params(cases: Sequence[Case]) -> list[Any]:
@@ -50,25 +29,8 @@ def params(cases: Sequence[Case]) -> list[Any]:
     return [pytest.param(c, id=c.name) for c in cases]
 
 
-def sample(shape: tuple[int, ...], domain: str, rng: np.random.Generator) -> np.ndarray:
-    """Random float64 values from a domain that keeps the op smooth and defined."""
-    if domain == "pos":
-        return rng.uniform(0.5, 2.0, shape)
-    if domain == "unit":
-        return rng.uniform(-0.9, 0.9, shape)
-    values = rng.standard_normal(shape)
-    if domain == "nonzero":  # away from kinks at 0 (abs, relu) and poles (1/x)
-        values = np.where(np.abs(values) < 0.25, np.sign(values + 1e-12) * 0.25, values)
-        values += np.sign(values) * 0.05
-    if domain == "distinct":  # well-separated values: no ties for max/min/sort-like ops
-        values = rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.37 - 1.0
-        values = values + rng.uniform(-0.05, 0.05, shape)
-    return values
-
-
 def _arrays(case: Case, shapes: Shapes, seed: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [sample(s, d, rng) for s, d in zip(shapes, case.domains(len(shapes)))]
+    return sample_inputs(case, shapes, seed)
 
 
 def check_gradcheck(case: Case) -> None:
@@ -103,7 +65,6 @@ class _OnDevice:
 def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
     """Forward value, dtype, shape and input gradients (on ``device``) equal PyTorch's."""
     torch = pytest.importorskip("torch")
-    rtol, atol = TOLERANCE[dtype]
     lib = nt if device == "cpu" else _OnDevice(device)
     for k, shapes in enumerate(case.shapes):
         arrays = _arrays(case, shapes, 100 + k)
@@ -120,7 +81,7 @@ def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
         got = _numpy(out)
         assert tuple(out.shape) == tuple(ref.shape), (case.name, shapes)
         assert got.dtype == expected.dtype, (case.name, shapes, got.dtype, expected.dtype)
-        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=case.name)
+        assert_close(got, expected, dtype, err_msg=case.name)
         if not case.grad:
             assert not out.requires_grad
             continue
@@ -138,10 +99,13 @@ def check_against_torch(case: Case, dtype: str, device: str = "cpu") -> None:
             assert mine.grad.shape == mine.shape, (case.name, i, shapes)
             assert mine.grad.dtype == mine.dtype, (case.name, i)
             assert mine.grad.device == mine.device, (case.name, i)
-            np.testing.assert_allclose(
+            assert_close(
                 _numpy(mine.grad),
                 other.grad.numpy(),
-                rtol=rtol * 10,
-                atol=atol * 10,
+                dtype,
+                grad=True,
                 err_msg=f"{case.name}: gradient of input {i} for shapes {shapes}",
             )
+
+
+__all__ = ["Case", "check_against_torch", "check_gradcheck", "params", "sample"]

@@ -1,6 +1,5 @@
-"""Shape functions (``nt.reshape``, ``nt.cat``, ``nt.split`` ...): argument parsing over
-the view and copy ops of ``nettrain.ops.shape`` and indexing. Re-exported by
-``nettrain.functions``."""
+"""Shape functions (``nt.reshape``, ``nt.cat``, ``nt.split`` ...): argument parsing over the
+view and copy ops of ``nettrain.ops.shape`` and indexing."""
 
 from __future__ import annotations
 
@@ -11,64 +10,17 @@ from typing import Any
 import numpy as np
 
 from nettrain.backend import get_array_module
+from nettrain.functions._common import (
+    _check_tensor,
+    _dim,
+    _operand,
+    _plain,
+    _resolve_shape,
+    _shape_arg,
+)
 from nettrain.ops import reduction
 from nettrain.ops import shape as shape_ops
-from nettrain.ops.scatter import open_grids
 from nettrain.tensor import Tensor
-
-
-def _check_tensor(value: Any, name: str, fn: str) -> Tensor:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(value).__name__}")
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """The array behind a Tensor; anything else unchanged."""
-    if isinstance(value, Tensor):
-        return value._data
-    return value
-
-
-_PASS_THROUGH = (Tensor, int, float, bool)
-
-
-def _operand(value: Any) -> Any:
-    """Tensors and Python scalars pass through; anything else becomes an array constant."""
-    if type(value) is Tensor or isinstance(value, _PASS_THROUGH):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return value
-    return np.asarray(value)
-
-
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(builtins.int(s) for s in shape)
-
-
-def _resolve_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
-    """Fill a single -1 and check that the element count matches."""
-    if -1 in shape:
-        known = 1
-        for size in shape:
-            if size != -1:
-                known *= size
-        if shape.count(-1) > 1:
-            raise RuntimeError("only one dimension can be inferred")
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    count = 1
-    for size in shape:
-        count *= size
-    if count != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
@@ -191,8 +143,22 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
-    """``value`` where ``mask`` holds, else ``input``."""
-    fill = value._data if isinstance(value, Tensor) else value
+    """``value`` where ``mask`` holds, else ``input``.
+
+    A 0-dim tensor ``value`` that requires grad receives the sum of the gradient over the
+    filled positions, as in PyTorch; the result keeps ``input``'s dtype.
+    """
+    fill = value
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                f"with {value.ndim} dimension(s)."
+            )
+        if not value._requires_grad:
+            fill = value._data
+        elif value.dtype != input.dtype:
+            fill = value.to(input.dtype)  # differentiable cast: the gradient comes back
     return shape_ops.Where.apply(_plain(mask).astype(bool, copy=False), fill, input)
 
 
@@ -239,10 +205,65 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
     return input[tuple(index)]
 
 
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
-    """``out[i][j] = input[index[i][j]][j]`` (for dim 0), differentiable in ``input``."""
+def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:  # noqa: A002
+    """A read-only broadcast view of ``input``."""
+    return input.expand(*shape)
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    """Rotate elements along ``dims`` by ``shifts`` (the flattened tensor when dims=None)."""
+    if dims is None:
+        if not isinstance(shifts, builtins.int) and len(shifts) != 1:
+            raise RuntimeError(
+                f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, dims:0"
+            )
+        step = shifts if isinstance(shifts, builtins.int) else shifts[0]
+        return roll(input.flatten(), step, 0).reshape(input.shape)
+    shift_list = [shifts] if isinstance(shifts, builtins.int) else list(shifts)
+    dim_list = [dims] if isinstance(dims, builtins.int) else list(dims)
+    if len(shift_list) != len(dim_list):
+        raise RuntimeError(
+            f"roll(): shifts and dimensions must align. shifts: {len(shift_list)}, "
+            f"dims:{len(dim_list)}"
+        )
     xp = get_array_module(input._data)
-    idx = _plain(index)
-    grids = open_grids(xp, idx.shape)  # cupy's indices() has no sparse=True
-    grids[dim % input.ndim] = idx
-    return input[tuple(grids)]
+    out = input
+    for step, dim in zip(shift_list, dim_list):
+        axis = _dim(dim, input.ndim)
+        size = input.shape[axis]
+        if size == 0 or step % size == 0:
+            continue
+        source = (xp.arange(size) - step) % size  # out[i] = in[i - shift]
+        out = out[(slice(None),) * axis + (source,)]
+    return out if out is not input else input.clone()
+
+
+def repeat_interleave(
+    input: Tensor,  # noqa: A002
+    repeats: Any = None,
+    dim: int | None = None,
+    *,
+    output_size: int | None = None,
+) -> Tensor:
+    """Repeat each element ``repeats`` times along ``dim`` (flattened when dim=None).
+
+    With one tensor argument, ``repeat_interleave(counts)`` returns ``0`` repeated
+    ``counts[0]`` times, then ``1`` ``counts[1]`` times, and so on.
+    """
+    xp = get_array_module(input._data)
+    if repeats is None:
+        counts = input._data
+        return Tensor._make(xp.repeat(xp.arange(counts.shape[0], dtype=np.int64), counts))
+    source = input.flatten() if dim is None else input
+    axis = 0 if dim is None else _dim(dim, input.ndim)
+    size = source.shape[axis] if source.ndim else 1
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(counts, builtins.int) or getattr(counts, "size", 2) == 1:
+        counts = builtins.int(counts)
+    elif counts.shape != (size,):
+        raise RuntimeError(
+            f"repeat_interleave(): repeats must have the same size as input along dim, "
+            f"got {list(counts.shape)} and {size}"
+        )
+    positions = xp.repeat(xp.arange(size), counts)
+    return source[(slice(None),) * axis + (positions,)]

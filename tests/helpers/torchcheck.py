@@ -12,8 +12,7 @@ from typing import Any
 import numpy as np
 
 import nettrain as nt
-
-TOL = {"float64": (1e-10, 1e-9), "float32": (1e-5, 1e-4)}
+from tests.helpers.compare import assert_close
 
 
 def flatten(value: Any) -> list[Any]:
@@ -41,7 +40,6 @@ def compare(
     """Forward and backward both modules on the same data; assert equal results."""
     import torch
 
-    atol, rtol = TOL[dtype]
     torch_module.to(getattr(torch, dtype))
     module.to(getattr(nt, dtype))
     copy_weights(torch_module, module)
@@ -58,7 +56,7 @@ def compare(
     for t, n in zip(t_out, n_out):
         assert tuple(t.shape) == tuple(n.shape)
         assert str(n.dtype).endswith(dtype)
-        np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), atol=atol, rtol=rtol)
+        assert_close(n.detach().numpy(), t.detach().numpy(), dtype)
         if t.requires_grad:
             g = rng.standard_normal(tuple(t.shape)).astype(dtype)
             t_loss = t_loss + (t * torch.tensor(g)).sum()
@@ -69,16 +67,14 @@ def compare(
     n_loss.backward()
     for t, n in zip(t_in, n_in):
         if t.requires_grad:
-            np.testing.assert_allclose(n.grad.numpy(), t.grad.numpy(), atol=atol, rtol=rtol)
+            assert_close(n.grad.numpy(), t.grad.numpy(), dtype, grad=True)
     t_params = dict(torch_module.named_parameters())
     for name, p in module.named_parameters():
         tg = t_params[name].grad
         if tg is None:
             assert p.grad is None or not np.any(p.grad.numpy()), name
             continue
-        np.testing.assert_allclose(
-            p.grad.numpy(), tg.numpy(), atol=atol, rtol=rtol, err_msg=f"grad of {name}"
-        )
+        assert_close(p.grad.numpy(), tg.numpy(), dtype, grad=True, err_msg=f"grad of {name}")
 
 
 def gradcheck_module(module: nt.nn.Module, inputs: Sequence[nt.Tensor]) -> None:
