@@ -23,6 +23,7 @@ INTERNAL = {
     "AvgPool2dAdjoint": "the adjoint in AvgPool2d's backward (for double backward)",
     "LSTMStep": "fused step of nn.LSTM; tests/nn/modules/test_rnn.py",
     "GRUStep": "fused step of nn.GRU; tests/nn/modules/test_rnn.py",
+    "RNNStep": "fused step of nn.RNN/nn.RNNCell; tests/nn/modules/test_rnn*.py",
     "Unbind": "splits nn.LSTM/nn.GRU's input projection per step; test_rnn.py",
 }
 

@@ -27,6 +27,7 @@ from nettrain.ops import (
     linear,
     loss,
     normalization,
+    padding,
     pooling,
     reduction,
     scatter,
@@ -281,6 +282,10 @@ def _cases() -> dict[type, Entry]:
                 lambda L, x, w, b: F(L).conv_transpose2d(x, w, b, stride=2),
                 [((2, 3, 3, 3), (3, 2, 2, 2), (2,))],
             ),
+        ),
+        padding.ConstantPad: _entry(
+            "pad",
+            Case("F.pad", lambda L, x: F(L).pad(x, (1, -1, 2, 0), value=3.0), [((3, 4),)]),
         ),
         pooling.MaxPool2d: _entry(
             "max_pool2d",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare, gradcheck_module
-from tests.helpers.functional_oracle import gradcheck64, match_torch
 
 import nettrain as nt
 import nettrain.nn as nn
 import nettrain.nn.functional as F
+from tests.helpers.functional_oracle import gradcheck64, match_torch
+from tests.helpers.torchcheck import compare, gradcheck_module
 
 CONFIGS = [
     ((3, 2, 3), {}, (2, 3, 6)),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare
 
 import nettrain.nn as nn
+from tests.helpers.torchcheck import compare
 
 CONFIGS = [
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1}, (2, 3, 9)),

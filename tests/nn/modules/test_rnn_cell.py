@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare, gradcheck_module
 
 import nettrain as nt
 import nettrain.nn as nn
+from tests.helpers.torchcheck import compare, gradcheck_module
 
 CELLS = [
     ("RNNCell", {}),

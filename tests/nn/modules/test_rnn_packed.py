@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _torchcheck import compare, gradcheck_module
 
 import nettrain as nt
 import nettrain.nn as nn
 from nettrain.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from tests.helpers.torchcheck import compare, gradcheck_module
 
 LENGTHS = [3, 5, 1, 4]
 OPTIONS = [
