@@ -293,12 +293,6 @@ class _Checker:
                 "gradient accumulation is not available in the training loop yet",
                 "remove the key, or raise data.batch_size instead",
             )
-        if train.get("tensorboard") is True:
-            self.add(
-                "train.tensorboard",
-                "TensorBoard logging is not available yet",
-                "remove the key; metrics.jsonl and metrics.csv hold every logged value",
-            )
 
     def check_monitor(self, data: dict[str, Any]) -> None:
         """``train.early_stopping.monitor`` must name a metric this config logs."""

@@ -21,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import nettrain
 from nettrain.errors import ConfigError, ConfigIssue
 from nettrain.training.build import (
@@ -51,6 +53,7 @@ from nettrain.training.runs import (
     write_config,
     write_summary,
 )
+from nettrain.training.tensorboard import TensorBoardLogger
 
 
 def fit(
@@ -106,6 +109,7 @@ class TrainingSession:
         self.checkpoints: dict[str, str] = {}
         self.run_dir: Path | None = None
         self.writer: MetricsWriter | None = None
+        self.tensorboard: TensorBoardLogger | None = None
         self.guard: ShapeGuard | None = None
         self.stop_reason: str | None = None
         self._phase = "idle"  # "forward" (safe to roll back) or "update" (params changing)
@@ -163,6 +167,10 @@ class TrainingSession:
         if existing is not None:
             prune_after(self.run_dir, self.pos.step, self.pos.epoch)
         self.writer = MetricsWriter(self.run_dir, self.metric_names)
+        if self.train_cfg.tensorboard:
+            config_text = yaml.safe_dump(self.resolved.raw, sort_keys=False)
+            purge = self.pos.step if existing is not None else None
+            self.tensorboard = TensorBoardLogger(self.run_dir, config_text, purge_step=purge)
 
     def _loader(self, epoch: int) -> Any:
         return make_loader(self.train_set, self.config.data, self.parts.seed, epoch, train=True)
@@ -181,6 +189,8 @@ class TrainingSession:
         finally:
             if self.writer is not None:
                 self.writer.close()
+            if self.tensorboard is not None:
+                self.tensorboard.close()
             if self.guard is not None:
                 self.guard.remove()
         return RunResult(
@@ -299,7 +309,7 @@ class TrainingSession:
                 "samples_per_sec": speed,
                 "elapsed_s": self._wall(),
             }
-            self.writer.write(record)
+            self._log(record)
         self._emit(
             "step",
             loss=running.get("loss"),
@@ -324,7 +334,7 @@ class TrainingSession:
         if self.early_stopping is not None and self.early_stopping.update(pos.metrics):
             self.stop_reason = self.early_stopping.reason
         for split, values in pos.metrics.items():
-            self.writer.write(
+            self._log(
                 {
                     "event": "epoch",
                     "split": split,
@@ -371,6 +381,8 @@ class TrainingSession:
         position = replace(self.pos, wall_time_s=self._wall(), early_stopping=stopping)
         data = encode_run(self.resolved, self.parts, self.optimizer, self.scheduler, position)
         paths = write_checkpoints(self.run_dir, data, labels)
+        if self.tensorboard is not None:
+            self.tensorboard.flush()  # a crash after a checkpoint loses no curve before it
         for label, path in zip(labels, paths):
             self.checkpoints[label if not label.startswith("epoch-") else "epoch"] = str(path)
         return paths
@@ -416,6 +428,12 @@ class TrainingSession:
         )
 
     # -- reporting ---------------------------------------------------------------------------
+
+    def _log(self, record: dict[str, Any]) -> None:
+        """One metrics record to metrics.jsonl/csv and, when enabled, TensorBoard."""
+        self.writer.write(record)
+        if self.tensorboard is not None:
+            self.tensorboard.write_record(record)
 
     def _lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
