@@ -13,7 +13,7 @@ from nettrain.errors import (
     ShapeError,
     StorageError,
 )
-from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
+from nettrain.training.errors import NonFiniteLossError, TrainingInterrupted
 
 COMMANDS = ["train", "inspect-params", "gradcheck", "validate", "list", "eval", "version"]
 COMMANDS += ["sweep", "compare", "plot"]

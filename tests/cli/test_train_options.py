@@ -50,7 +50,6 @@ def test_early_stopping_stops_and_records_why(cli, tmp_path):
     assert (Path(run_dir) / "checkpoints" / "best.safetensors").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="tensorboard is not wired into the loop yet")
 def test_tensorboard_true_writes_event_files(cli, tmp_path):
     pytest.importorskip("tensorboardX")
     config = write_tiny(tmp_path)

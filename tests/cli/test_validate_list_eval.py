@@ -136,9 +136,9 @@ def test_eval_prints_a_confusion_matrix_that_matches_sklearn(cli, tmp_path):
 
     metrics = pytest.importorskip("sklearn.metrics")
     import nettrain
+    from nettrain.training.build import build_components
     from nettrain.training.checkpoint import load_weights, restore_model
     from nettrain.training.config import load_config
-    from nettrain.training.loop import build_components
     from tests.cli._tiny import write_tiny
 
     config = write_tiny(tmp_path)

@@ -10,7 +10,9 @@ import pytest
 
 from nettrain.errors import ShapeError
 from nettrain.training.checkpoint import load_checkpoint
-from nettrain.training.loop import NonFiniteLossError, evaluate, fit
+from nettrain.training.errors import NonFiniteLossError
+from nettrain.training.evaluate import evaluate
+from nettrain.training.loop import fit
 from nettrain.training.metrics import read_jsonl
 from tests.helpers.configs import REGRESSION, SPIRALS, make, resolve
 

@@ -10,7 +10,8 @@ import pytest
 
 from nettrain.errors import CheckpointError
 from nettrain.training.checkpoint import load_checkpoint, read_safetensors
-from nettrain.training.loop import TrainingInterrupted, fit
+from nettrain.training.errors import TrainingInterrupted
+from nettrain.training.loop import fit
 from tests.helpers.configs import SPIRALS, make, resolve
 
 

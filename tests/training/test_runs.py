@@ -78,3 +78,16 @@ def test_find_checkpoint_errors(tmp_path):
         runs.find_checkpoint(tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
         runs.find_checkpoint(tmp_path)
+
+
+def test_resume_command_repeats_the_options_that_shaped_the_run():
+    from nettrain.training.runs import resume_command
+
+    command = resume_command("my cfg.yaml", "runs/x/1", ["optimizer.lr=0.1"], "cpu", "out", 7)
+    assert command == (
+        "nettrain train 'my cfg.yaml' --set optimizer.lr=0.1 --device cpu "
+        "--runs-dir out --seed 7 --resume runs/x/1"
+    )
+    assert resume_command("c.yaml", "runs/x/1", runs_dir="runs") == (
+        "nettrain train c.yaml --resume runs/x/1"
+    )

@@ -94,3 +94,22 @@ def test_missing_tensorboardx_names_the_key_and_the_extra(tmp_path, monkeypatch)
         module.TensorBoardLogger(tmp_path, "")
     assert info.value.issues[0].key_path == "train.tensorboard"
     assert "pip install 'nettrain[tensorboard]'" in str(info.value)
+
+
+def test_fit_with_tensorboard_logs_each_epoch_metric_and_the_config(tmp_path):
+    pytest.importorskip("tensorboardX")
+    from nettrain.training.loop import fit
+    from nettrain.training.metrics import read_jsonl
+    from tests.helpers.configs import SPIRALS, make, resolve
+
+    resolved = resolve(make(SPIRALS, train={"epochs": 2, "tensorboard": True}), tmp_path)
+    run_dir = fit(resolved, runs_dir=tmp_path / "runs").run_dir
+    scalars, texts = _events(run_dir / "tensorboard")
+    logged = {(tag, step): value for tag, step, value in scalars}
+    epochs = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r["event"] == "epoch"]
+    assert {r["split"] for r in epochs} == {"train", "val"}
+    for record in epochs:  # the same numbers as metrics.jsonl, float32 in the event file
+        tag = (f"{record['split']}/loss", record["step"])
+        assert logged[tag] == pytest.approx(record["loss"], rel=1e-6)
+    assert any(tag == "lr" for tag, _, _ in scalars)
+    assert any(tag.startswith("config") for tag in texts)

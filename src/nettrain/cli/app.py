@@ -30,7 +30,7 @@ _BAD_INPUT = (FileNotFoundError, IsADirectoryError, NotADirectoryError, Permissi
 
 def exit_code_for(exc: BaseException) -> int:
     """The exit status for an exception that escaped a command."""
-    from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
+    from nettrain.training.errors import NonFiniteLossError, TrainingInterrupted
 
     if isinstance(exc, (TrainingInterrupted, KeyboardInterrupt)):
         return EXIT_INTERRUPTED

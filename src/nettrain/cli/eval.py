@@ -35,7 +35,7 @@ def evaluate(
 ) -> None:
     """Evaluate a checkpoint on a split of the config's data (loss, accuracy, ...)."""
     from nettrain.training.confusion import evaluate_confusion
-    from nettrain.training.loop import evaluate as run_eval
+    from nettrain.training.evaluate import evaluate as run_eval
     from nettrain.training.runs import load_run_config
 
     resolved, default_checkpoint = load_run_config(target, list(overrides or []))

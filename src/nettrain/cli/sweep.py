@@ -48,7 +48,7 @@ def sweep(
     debug: Annotated[bool, DebugOption] = False,
 ) -> None:
     """Train CONFIG once per combination of --grid values; rank the runs by validation loss."""
-    from nettrain.training.loop import TrainingInterrupted
+    from nettrain.training.errors import TrainingInterrupted
     from nettrain.training.sweep import Sweep, create_sweep_dir
     from nettrain.training.sweep_runner import SweepInterrupted, run_sweep
 

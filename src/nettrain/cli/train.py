@@ -1,6 +1,5 @@
 """``nettrain train CONFIG``: parse the options, call ``training.loop.fit``, render the result."""
 
-import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -47,11 +46,12 @@ def train(
 ) -> None:
     """Train the model described in CONFIG; write metrics and checkpoints to runs/."""
     from nettrain.training.config import load_config
-    from nettrain.training.loop import TrainingInterrupted, fit
+    from nettrain.training.loop import fit
 
     resolved = load_config(config, list(overrides or []))
     progress = None if quiet else TrainProgress()
     try:
+        # Ctrl-C raises TrainingInterrupted whose message holds the resume command
         result = fit(
             resolved,
             device=device,
@@ -61,12 +61,6 @@ def train(
             seed=seed,
             callback=progress,
         )
-    except TrainingInterrupted as exc:
-        command = resume_command(config, overrides, device, runs_dir, seed, exc.run_dir)
-        where = f"saved {exc.checkpoint}" if exc.checkpoint else "no checkpoint was saved"
-        raise TrainingInterrupted(
-            f"interrupted; {where}\nresume with: {command}", exc.run_dir, exc.checkpoint, command
-        ) from None
     finally:
         if progress is not None:
             progress.close()
@@ -74,25 +68,3 @@ def train(
         typer.echo(str(result.run_dir))
     else:
         stdout().print(summary_table(result))
-
-
-def resume_command(
-    config: Path,
-    overrides: list[str] | None,
-    device: str | None,
-    runs_dir: Path,
-    seed: int | None,
-    run_dir: Path | None,
-) -> str:
-    """The exact command that continues this run (same config, overrides and options)."""
-    words = ["nettrain", "train", str(config)]
-    for item in overrides or []:
-        words += ["--set", item]
-    if device:
-        words += ["--device", device]
-    if str(runs_dir) != "runs":
-        words += ["--runs-dir", str(runs_dir)]
-    if seed is not None:
-        words += ["--seed", str(seed)]
-    words += ["--resume", str(run_dir)]
-    return shlex.join(words)

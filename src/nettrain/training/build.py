@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from nettrain.errors import ConfigError, ConfigIssue, NettrainError
-from nettrain.training.config import CLOSURE_HINT, NEEDS_CLOSURE, DataConfig, resolve_path
+from nettrain.training.config import (
+    CLOSURE_HINT,
+    NEEDS_CLOSURE,
+    DataConfig,
+    ResolvedConfig,
+    resolve_path,
+)
 from nettrain.training.datasets import ArrayData
 from nettrain.training.registry import (
     DATASETS,
@@ -27,6 +33,7 @@ from nettrain.training.registry import (
     Arg,
     Registry,
 )
+from nettrain.training.rng import epoch_seed, seed_everything
 
 _CONTAINERS = {"Sequential": "layers", "ModuleList": "modules", "ModuleDict": "modules"}
 
@@ -293,3 +300,73 @@ def _tensor_dataset(data: ArrayData) -> Any:
     from nettrain.utils.data import TensorDataset
 
     return TensorDataset(nt.from_numpy(data.x), nt.from_numpy(data.y))
+
+
+# -- a whole config: device, seeded components, loaders -----------------------------------
+
+
+def resolve_device(requested: str | None, configured: str | None = "cpu") -> str:
+    """``--device`` wins over the config; ``auto`` means cuda when usable, else cpu."""
+    from nettrain.backend import cuda_is_available, parse_device
+
+    choice = requested or configured or "cpu"
+    if choice == "auto":
+        return "cuda" if cuda_is_available() else "cpu"
+    try:
+        dev = parse_device(choice)
+    except ValueError as exc:
+        raise _fail("device", str(exc), "use cpu, cuda, cuda:N or auto") from None
+    if dev.type == "cuda":
+        from nettrain.backend import cupy_module
+
+        cupy_module()  # raises BackendUnavailableError with the install hint
+    return str(dev)
+
+
+@dataclass
+class Components:
+    """What a config builds before training: model, loss, data, device."""
+
+    model: Any
+    loss_fn: Any
+    splits: Splits
+    device: str
+    seed: int
+
+
+def build_components(
+    resolved: ResolvedConfig, device: str | None = None, seed: int | None = None
+) -> Components:
+    """Seed, then build datasets, model and loss from the config, on ``device``."""
+    config = resolved.config
+    seed = config.seed if seed is None else int(seed)
+    dev = resolve_device(device, config.device)
+    seed_everything(seed)
+    splits = build_datasets(config.data, resolved.base_dir, seed)
+    model = build_model(config.model).to(dev)
+    loss_fn = build_loss(config.loss)
+    if hasattr(loss_fn, "to"):
+        loss_fn = loss_fn.to(dev)
+    return Components(model, loss_fn, splits, dev, seed)
+
+
+def make_loader(dataset: Any, data_cfg: DataConfig, seed: int, epoch: int, train: bool) -> Any:
+    """A DataLoader for one epoch; only training batches are shuffled (and dropped)."""
+    import nettrain
+    from nettrain.utils.data import DataLoader
+
+    generator = nettrain.Generator().manual_seed(epoch_seed(seed, epoch))
+    return DataLoader(
+        dataset,
+        batch_size=data_cfg.batch_size,
+        shuffle=bool(data_cfg.shuffle) and train,
+        drop_last=bool(data_cfg.drop_last) and train,
+        generator=generator,
+    )
+
+
+def to_device(batch: Any, device: str) -> Any:
+    """Move a batch (a tensor or a tuple of tensors) to ``device``."""
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(to_device(b, device) for b in batch)
+    return batch if device == "cpu" else batch.to(device)

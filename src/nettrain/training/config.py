@@ -154,6 +154,7 @@ class ResolvedConfig:
     path: Path | None
     base_dir: Path
     marks: Marks = field(default_factory=dict, repr=False)
+    overrides: tuple[str, ...] = ()  # the --set items, for the command that resumes the run
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ResolvedConfig:
@@ -169,9 +170,11 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise _with_other_problems(exc, path) from None
     data = apply_overrides(data, list(overrides))
     overridden = [_canonical(key.partition("=")[0].strip()) for key in overrides]
-    return validate_data(
+    resolved = validate_data(
         data, file=str(path), marks=marks, base_dir=path.resolve().parent, overridden=overridden
     )
+    resolved.overrides = tuple(overrides)
+    return resolved
 
 
 def _with_other_problems(exc: YamlExpansionError, path: Path) -> ConfigError:
@@ -289,12 +292,6 @@ class _Checker:
                 "train.accumulate_grad_batches",
                 "gradient accumulation is not available in the training loop yet",
                 "remove the key, or raise data.batch_size instead",
-            )
-        if train.get("tensorboard") is True:
-            self.add(
-                "train.tensorboard",
-                "TensorBoard logging is not available yet",
-                "remove the key; metrics.jsonl and metrics.csv hold every logged value",
             )
 
     def check_monitor(self, data: dict[str, Any]) -> None:

@@ -55,11 +55,11 @@ def evaluate_confusion(
 ) -> list[list[int]] | None:
     """The confusion matrix of ``checkpoint`` on ``split``; None for a regression task.
 
-    Built like ``loop.evaluate`` (same seed, so the same train/val split) in one more pass.
+    Built like ``evaluate.evaluate`` (same seed, so the same train/val split) in one more pass.
     """
     import nettrain
+    from nettrain.training.build import build_components, make_loader, to_device
     from nettrain.training.checkpoint import load_weights, restore_model
-    from nettrain.training.loop import build_components, make_loader, to_device
     from nettrain.training.runs import find_checkpoint
 
     path = find_checkpoint(checkpoint)

@@ -363,7 +363,7 @@ def check_config(
     by +-eps; the analytical gradient comes from one backward pass in float64.
     """
     import nettrain
-    from nettrain.training.loop import build_components
+    from nettrain.training.build import build_components
 
     parts = build_components(resolved, "cpu")
     model = parts.model.double()

@@ -141,9 +141,14 @@ def describe_config(resolved: Any, device: str | None = None) -> dict[str, Any]:
     last layer that does not fit the loss or data. Nothing is trained or written.
     """
     import nettrain
-    from nettrain.training.build import build_optimizer, build_scheduler
+    from nettrain.training.build import (
+        build_components,
+        build_optimizer,
+        build_scheduler,
+        make_loader,
+        to_device,
+    )
     from nettrain.training.guards import ShapeGuard, loss_call
-    from nettrain.training.loop import build_components, make_loader, to_device
 
     config = resolved.config
     parts = build_components(resolved, device)

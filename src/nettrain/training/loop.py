@@ -1,4 +1,4 @@
-"""The training loop: ``fit`` trains a config into a run directory, ``evaluate`` scores one.
+"""The training loop: ``fit`` trains a config into a run directory.
 
 ``fit`` seeds everything, builds the model, loss, optimizer, scheduler and data from the
 config, runs ``zero_grad / forward / backward / (clip) / step``, validates every epoch and
@@ -6,289 +6,58 @@ writes metrics and checkpoints. Progress goes to an optional ``callback`` (the C
 with rich; this module imports neither typer nor rich).
 
 Reproducibility: the data order of epoch ``e`` comes from a generator seeded with
-``(seed, e)``, and checkpoints hold the global RNG states and the position inside the epoch,
-so a resumed run ends with parameters bit-identical to an uninterrupted one (CPU).
+``(seed, e)``, and checkpoints hold the global RNG states and the ``RunPosition`` (the
+position inside the epoch included), so a resumed run ends with parameters bit-identical
+to an uninterrupted one (CPU).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
-import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import yaml
 
-from nettrain.errors import ConfigError, ConfigIssue, NettrainError
-from nettrain.training.checkpoint import load_weights, restore_model
-from nettrain.training.guards import ShapeGuard, loss_call
-from nettrain.training.metrics import MetricAccumulator
-from nettrain.training.runs import find_checkpoint
-
-
-class NonFiniteLossError(NettrainError, RuntimeError):
-    """The loss became NaN or infinite; the run stopped and kept its last good checkpoint."""
-
-    def __init__(
-        self,
-        message: str,
-        step: int,
-        epoch: int,
-        run_dir: Path | None = None,
-        checkpoint: Path | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.step = step
-        self.epoch = epoch
-        self.run_dir = run_dir
-        self.checkpoint = checkpoint
-
-
-class TrainingInterrupted(NettrainError):
-    """Ctrl-C stopped the run; ``checkpoint`` (when saved) resumes it exactly."""
-
-    def __init__(
-        self, message: str, run_dir: Path | None, checkpoint: Path | None, resume_command: str
-    ) -> None:
-        super().__init__(message)
-        self.run_dir = run_dir
-        self.checkpoint = checkpoint
-        self.resume_command = resume_command
-
-
-@dataclass
-class ProgressEvent:
-    """What the loop reports to its callback.
-
-    ``kind`` is ``"start"`` (once), ``"step"`` (every step, running means of the epoch so
-    far), ``"epoch"`` (end of an epoch, ``metrics`` per split) or ``"end"``.
-    """
-
-    kind: str
-    epoch: int
-    epochs: int
-    step: int
-    steps_per_epoch: int
-    batch: int = 0
-    loss: float | None = None
-    accuracy: float | None = None
-    lr: float | None = None
-    samples_per_sec: float | None = None
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
-    run_dir: Path | None = None
-    message: str | None = None
-
-
-@dataclass
-class RunResult:
-    """The outcome of ``fit``: where the run lives and its final numbers."""
-
-    run_dir: Path
-    status: str
-    epochs: int
-    steps: int
-    metrics: dict[str, dict[str, float]]
-    best_val_loss: float | None
-    wall_time_s: float
-    device: str
-    checkpoints: dict[str, str]
-    summary: dict[str, Any]
-
-
-Callback = Callable[[ProgressEvent], None]
-
-
-# -- shared building blocks ----------------------------------------------------------------------
-
-
-def resolve_device(requested: str | None, configured: str | None = "cpu") -> str:
-    """``--device`` wins over the config; ``auto`` means cuda when usable, else cpu."""
-    from nettrain.backend import cuda_is_available, parse_device
-
-    choice = requested or configured or "cpu"
-    if choice == "auto":
-        return "cuda" if cuda_is_available() else "cpu"
-    try:
-        dev = parse_device(choice)
-    except ValueError as exc:
-        issue = ConfigIssue("device", str(exc), hint="use cpu, cuda, cuda:N or auto")
-        raise ConfigError(issue) from None
-    if dev.type == "cuda":
-        from nettrain.backend import cupy_module
-
-        cupy_module()  # raises BackendUnavailableError with the install hint
-    return str(dev)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed nettrain's global generator, numpy's legacy global state and ``random``."""
-    import nettrain
-
-    nettrain.manual_seed(seed)
-    np.random.seed(seed % 2**32)
-    random.seed(seed)
-
-
-def capture_rng() -> dict[str, Any]:
-    """Every global RNG state, as JSON-friendly values."""
-    import nettrain
-
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    version, state, gauss = random.getstate()
-    return {
-        "nettrain": nettrain.get_rng_state(),
-        "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)],
-        "python": [version, list(state), gauss],
-    }
-
-
-def restore_rng(states: dict[str, Any]) -> None:
-    """Inverse of ``capture_rng``."""
-    import nettrain
-
-    nettrain.set_rng_state(states["nettrain"])
-    name, keys, pos, has_gauss, cached = states["numpy"]
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
-    version, state, gauss = states["python"]
-    random.setstate((version, tuple(state), gauss))
-
-
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The data-order seed of one epoch: depends only on (seed, epoch), so resuming is exact."""
-    return int(np.random.SeedSequence([seed % 2**63, epoch]).generate_state(1, np.uint64)[0] >> 1)
-
-
-def make_loader(dataset: Any, data_cfg: Any, seed: int, epoch: int, train: bool) -> Any:
-    """A DataLoader for one epoch; only training batches are shuffled (and dropped)."""
-    import nettrain
-    from nettrain.utils.data import DataLoader
-
-    generator = nettrain.Generator().manual_seed(epoch_seed(seed, epoch))
-    return DataLoader(
-        dataset,
-        batch_size=data_cfg.batch_size,
-        shuffle=bool(data_cfg.shuffle) and train,
-        drop_last=bool(getattr(data_cfg, "drop_last", False)) and train,
-        generator=generator,
-    )
-
-
-@dataclass
-class Components:
-    """What a config builds before training: model, loss, data, device."""
-
-    model: Any
-    loss_fn: Any
-    splits: Any
-    device: str
-    seed: int
-
-
-def build_components(
-    resolved: Any, device: str | None = None, seed: int | None = None
-) -> Components:
-    """Seed, then build datasets, model and loss from the config, on ``device``."""
-    from nettrain.training.build import build_datasets, build_loss, build_model
-
-    config = resolved.config
-    seed = config.seed if seed is None else int(seed)
-    dev = resolve_device(device, getattr(config, "device", "cpu"))
-    seed_everything(seed)
-    splits = build_datasets(config.data, resolved.base_dir, seed)
-    model = build_model(config.model).to(dev)
-    loss_fn = build_loss(config.loss)
-    if hasattr(loss_fn, "to"):
-        loss_fn = loss_fn.to(dev)
-    return Components(model, loss_fn, splits, dev, seed)
-
-
-def to_device(batch: Any, device: str) -> Any:
-    """Move a batch (a tensor or a tuple of tensors) to ``device``."""
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(to_device(b, device) for b in batch)
-    return batch if device == "cpu" else batch.to(device)
-
-
-def evaluate_split(
-    components: Components,
-    dataset: Any,
-    data_cfg: Any,
-    metrics: list[str],
-    guard: ShapeGuard | None = None,
-) -> dict[str, float]:
-    """Metrics of the model on a whole split, in eval mode, without building graphs."""
-    import nettrain
-
-    model = components.model
-    own_guard = guard is None
-    guard = guard or ShapeGuard(model)
-    task = getattr(components.splits, "task", "classification")
-    accumulator = MetricAccumulator(task, metrics)
-    was_training = model.training
-    model.eval()
-    try:
-        with nettrain.no_grad():
-            for x, y in make_loader(dataset, data_cfg, components.seed, 0, train=False):
-                x, y = to_device((x, y), components.device)
-                out = guard.forward(x)
-                loss = loss_call(components.loss_fn, out, y)
-                accumulator.update(float(loss.item()), out, y)
-    finally:
-        model.train(was_training)
-        if own_guard:
-            guard.remove()
-    return accumulator.result()
-
-
-def evaluate(
-    resolved: Any,
-    checkpoint: str | os.PathLike[str] | None = None,
-    split: str = "val",
-    device: str | None = None,
-    seed: int | None = None,
-) -> dict[str, Any]:
-    """Load ``checkpoint`` into the config's model and return its metrics on ``split``.
-
-    Example:
-        >>> evaluate(load_config("configs/digits_mlp.yaml", []), "runs/digits_mlp/x", "val")
-    """
-    path = saved = None
-    if checkpoint is not None:
-        path = find_checkpoint(checkpoint)
-        saved = load_weights(path)  # a nettrain checkpoint or a plain (PyTorch) state dict
-        if seed is None:  # the seed the run used decides its train/val split
-            seed = saved[1].get("seed")
-    components = build_components(resolved, device, seed)
-    if saved is not None:
-        restore_model(components.model, saved[0], path)
-    dataset = getattr(components.splits, split, None) if split in ("train", "val", "test") else None
-    if dataset is None:
-        available = [s for s in ("train", "val", "test") if getattr(components.splits, s, None)]
-        raise ConfigError(
-            ConfigIssue(
-                "data",
-                f"the config has no {split!r} split",
-                hint=f"available: {', '.join(available)}",
-            )
-        )
-    metrics = evaluate_split(
-        components, dataset, resolved.config.data, list(resolved.config.train.metrics)
-    )
-    return {
-        "split": split,
-        "checkpoint": str(path) if path else None,
-        "samples": len(dataset),
-        "device": components.device,
-        "metrics": metrics,
-    }
+import nettrain
+from nettrain.errors import ConfigError, ConfigIssue
+from nettrain.training.build import (
+    build_components,
+    build_optimizer,
+    build_scheduler,
+    make_loader,
+    scheduler_steps_per_batch,
+    to_device,
+)
+from nettrain.training.checkpoint import Checkpoint, load_checkpoint
+from nettrain.training.config import ResolvedConfig
+from nettrain.training.early_stopping import EarlyStopping
+from nettrain.training.errors import NonFiniteLossError, TrainingInterrupted
+from nettrain.training.evaluate import evaluate_split
+from nettrain.training.guards import InterruptFlag, ShapeGuard, loss_call
+from nettrain.training.metrics import MetricAccumulator, MetricsWriter, prune_after
+from nettrain.training.position import RunPosition
+from nettrain.training.progress import Callback, ProgressEvent, RunResult
+from nettrain.training.resume import encode_run, restore_run, write_checkpoints
+from nettrain.training.runs import (
+    CHECKPOINTS,
+    create_run_dir,
+    find_checkpoint,
+    resume_command,
+    run_dir_of,
+    versions,
+    write_config,
+    write_summary,
+)
+from nettrain.training.tensorboard import TensorBoardLogger
 
 
 def fit(
-    resolved: Any,
+    resolved: ResolvedConfig,
     device: str | None = None,
     runs_dir: str | os.PathLike[str] = "runs",
     name: str | None = None,
@@ -305,17 +74,431 @@ def fit(
         >>> result = fit(load_config("configs/linear.yaml", []), runs_dir="runs")
         >>> result.metrics["train"]["loss"]
     """
-    from nettrain.training.session import TrainingSession
-
     session = TrainingSession(resolved, device, Path(runs_dir), name, resume, seed, callback)
     return session.run()
 
 
-def non_finite(value: float) -> bool:
-    """True for NaN and +-inf."""
-    return not math.isfinite(value)
+class TrainingSession:
+    """One run: builds everything, restores a checkpoint if asked, and runs the epochs.
+
+    ``pos`` is the run's position (what a checkpoint stores); ``_phase`` says whether a
+    Ctrl-C can be rolled back to the last step boundary ("forward") or not ("update").
+    """
+
+    def __init__(
+        self,
+        resolved: ResolvedConfig,
+        device: str | None,
+        runs_dir: Path,
+        name: str | None,
+        resume: str | os.PathLike[str] | None,
+        seed: int | None,
+        callback: Callback | None,
+    ) -> None:
+        self.resolved = resolved
+        self.config = resolved.config
+        self.train_cfg = self.config.train
+        self.metric_names = list(self.train_cfg.metrics)
+        self.callback = callback
+        self.requested_device = device
+        self.requested_seed = seed
+        self.runs_dir = runs_dir
+        self.name = name or self.config.name
+        self.resume = resume
+        self.pos = RunPosition()
+        self.checkpoints: dict[str, str] = {}
+        self.run_dir: Path | None = None
+        self.writer: MetricsWriter | None = None
+        self.tensorboard: TensorBoardLogger | None = None
+        self.guard: ShapeGuard | None = None
+        self.stop_reason: str | None = None
+        self._phase = "idle"  # "forward" (safe to roll back) or "update" (params changing)
+        self._rng_snapshot: dict[str, Any] | None = None
+        self._accumulator: MetricAccumulator | None = None
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        saved: Checkpoint | None = None
+        seed = self.requested_seed
+        if self.resume is not None:
+            saved = load_checkpoint(find_checkpoint(self.resume))
+            if seed is None:
+                seed = saved.meta.get("seed")
+        self.parts = build_components(self.resolved, self.requested_device, seed)
+        self.model = self.parts.model
+        self.params = list(self.model.parameters())
+        self.optimizer = build_optimizer(self.config.optimizer, self.params)
+        self.train_set = self.parts.splits.train
+        self.val_set = self.parts.splits.val
+        self.task = self.parts.splits.task
+        self.steps_per_epoch = len(self._loader(0))
+        if self.steps_per_epoch == 0:
+            raise ConfigError(
+                ConfigIssue(
+                    "data.batch_size",
+                    f"the training split ({len(self.train_set)} samples) gives no "
+                    f"batch of {self.config.data.batch_size} with drop_last",
+                    hint="lower batch_size",
+                )
+            )
+        self.scheduler = None
+        self.per_batch = False
+        if self.config.scheduler is not None:
+            self.scheduler = build_scheduler(
+                self.config.scheduler, self.optimizer, self.steps_per_epoch, self.train_cfg.epochs
+            )
+            self.per_batch = scheduler_steps_per_batch(self.config.scheduler)
+        self.guard = ShapeGuard(self.model)
+        spec = self.train_cfg.early_stopping
+        self.early_stopping = EarlyStopping.from_config(spec) if spec is not None else None
+        if saved is not None:
+            self.pos = restore_run(saved, self.parts, self.optimizer, self.scheduler)
+            if self.early_stopping is not None and self.pos.early_stopping:
+                self.early_stopping.load_state_dict(self.pos.early_stopping)
+        self.prior_wall = self.pos.wall_time_s
+        self._open_run_dir(saved.path if saved is not None else None)
+
+    def _open_run_dir(self, resumed_from: Path | None) -> None:
+        existing = run_dir_of(resumed_from) if resumed_from is not None else None
+        self.run_dir = existing or create_run_dir(self.runs_dir, self.name)
+        (self.run_dir / CHECKPOINTS).mkdir(exist_ok=True)
+        write_config(self.run_dir, self.resolved.raw)
+        if existing is not None:
+            prune_after(self.run_dir, self.pos.step, self.pos.epoch)
+        self.writer = MetricsWriter(self.run_dir, self.metric_names)
+        if self.train_cfg.tensorboard:
+            config_text = yaml.safe_dump(self.resolved.raw, sort_keys=False)
+            purge = self.pos.step if existing is not None else None
+            self.tensorboard = TensorBoardLogger(self.run_dir, config_text, purge_step=purge)
+
+    def _loader(self, epoch: int) -> Any:
+        return make_loader(self.train_set, self.config.data, self.parts.seed, epoch, train=True)
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        """Train to the end (or until max_steps); always closes the metric files."""
+        self.started = _now()
+        self._setup()
+        try:
+            with InterruptFlag() as self.flag:
+                self._emit("start")
+                self._epochs()
+            summary = self._finish("completed")
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+            if self.tensorboard is not None:
+                self.tensorboard.close()
+            if self.guard is not None:
+                self.guard.remove()
+        return RunResult(
+            run_dir=self.run_dir,
+            status="completed",
+            epochs=self.pos.epoch,
+            steps=self.pos.step,
+            metrics=self.pos.metrics,
+            best_val_loss=self.pos.best_val_loss,
+            wall_time_s=summary["wall_time_s"],
+            device=self.parts.device,
+            checkpoints=dict(self.checkpoints),
+            summary=summary,
+        )
+
+    def _epochs(self) -> None:
+        max_steps = self.train_cfg.max_steps
+        while self.pos.epoch < self.train_cfg.epochs:
+            if max_steps is not None and self.pos.step >= max_steps:
+                break
+            try:
+                finished = self._train_epoch(max_steps)
+            except KeyboardInterrupt:
+                # A second Ctrl-C (or one raised by a callback): roll back a half-done
+                # forward/backward; a half-applied optimizer step cannot be resumed exactly.
+                if self._accumulator is not None:
+                    self.pos.partial_train = _accumulator_state(self._accumulator)
+                self._interrupted(consistent=self._rollback_possible())
+            if not finished:
+                self._end_of_run_partial()
+                return
+            self._end_of_epoch()
+            if self.stop_reason is not None:
+                return
+
+    def _rollback_possible(self) -> bool:
+        """Can the state be put back to "between steps"? Not once the optimizer started,
+        nor after a forward pass updated buffers (BatchNorm running statistics)."""
+        if self._phase == "idle":
+            return True
+        return self._phase == "forward" and not any(True for _ in self.model.buffers())
+
+    def _train_epoch(self, max_steps: int | None) -> bool:
+        """Run the rest of the current epoch; False when max_steps stopped it early."""
+        pos = self.pos
+        accumulator = MetricAccumulator(self.task, self.metric_names)
+        if pos.partial_train and pos.batch_in_epoch:
+            accumulator.__dict__.update(pos.partial_train)
+        self._accumulator = accumulator
+        window = MetricAccumulator(self.task, self.metric_names)
+        self.model.train()
+        epoch_start, epoch_samples = _now(), 0
+        batches = itertools.islice(iter(self._loader(pos.epoch)), pos.batch_in_epoch, None)
+        for x, y in batches:
+            if max_steps is not None and pos.step >= max_steps:
+                pos.partial_train = _accumulator_state(accumulator)
+                pos.metrics = {"train": accumulator.result()}
+                return False
+            self._rng_snapshot = nettrain.get_rng_state()  # cheap: the stream steps use
+            value, out, y = self._step(x, y)
+            accumulator.update(value, out, y)
+            window.update(value, out, y)
+            del out
+            epoch_samples += int(y.shape[0])
+            self._after_step(accumulator, window, epoch_samples, _now() - epoch_start)
+            if window.count and pos.step % self.train_cfg.log_every_steps == 0:
+                window = MetricAccumulator(self.task, self.metric_names)
+            if self.flag.raised:
+                pos.partial_train = _accumulator_state(accumulator)
+                self._interrupted(consistent=True)
+        pos.metrics = {"train": accumulator.result()}
+        return True
+
+    def _step(self, x: Any, y: Any) -> tuple[float, Any, Any]:
+        from nettrain.nn.utils import clip_grad_norm_
+
+        self._phase = "forward"
+        x, y = to_device((x, y), self.parts.device)
+        self.optimizer.zero_grad()
+        out = self.guard.forward(x)
+        loss = loss_call(self.parts.loss_fn, out, y)
+        value = float(loss.item())
+        if not math.isfinite(value):
+            raise self._non_finite_error(value)
+        loss.backward()
+        del loss  # the graph is freed by backward; drop the last reference too
+        clip = self.train_cfg.grad_clip_norm
+        self._phase = "update"
+        if clip:
+            clip_grad_norm_(self.params, clip)
+        self.optimizer.step()
+        if self.scheduler is not None and self.per_batch:
+            self.scheduler.step()
+        self.pos.step += 1
+        self.pos.batch_in_epoch += 1
+        self._phase = "idle"
+        return value, out.detach(), y
+
+    def _after_step(
+        self,
+        accumulator: MetricAccumulator,
+        window: MetricAccumulator,
+        samples: int,
+        elapsed: float,
+    ) -> None:
+        running = accumulator.result()
+        speed = samples / elapsed if elapsed > 0 else None
+        if self.pos.step % self.train_cfg.log_every_steps == 0:
+            record = {
+                "event": "step",
+                "split": "train",
+                "epoch": self.pos.epoch + 1,
+                "step": self.pos.step,
+                "lr": self._lr(),
+                **window.result(),
+                "samples_per_sec": speed,
+                "elapsed_s": self._wall(),
+            }
+            self._log(record)
+        self._emit(
+            "step",
+            loss=running.get("loss"),
+            accuracy=running.get("accuracy"),
+            samples_per_sec=speed,
+        )
+
+    def _validate(self) -> None:
+        if self.val_set is not None and len(self.val_set):
+            self.pos.metrics["val"] = evaluate_split(
+                self.parts, self.val_set, self.config.data, self.metric_names, self.guard
+            )
+
+    def _end_of_epoch(self) -> None:
+        pos = self.pos
+        pos.epoch += 1
+        pos.batch_in_epoch = 0
+        pos.partial_train = None
+        self._validate()
+        if self.scheduler is not None and not self.per_batch:
+            self._scheduler_epoch_step()
+        if self.early_stopping is not None and self.early_stopping.update(pos.metrics):
+            self.stop_reason = self.early_stopping.reason
+        for split, values in pos.metrics.items():
+            self._log(
+                {
+                    "event": "epoch",
+                    "split": split,
+                    "epoch": pos.epoch,
+                    "step": pos.step,
+                    "lr": self._lr(),
+                    **values,
+                    "elapsed_s": self._wall(),
+                }
+            )
+        self._save_epoch_checkpoints()
+        self._emit("epoch", metrics=pos.metrics)
+        if self.flag.raised:
+            self._interrupted(consistent=True)
+
+    def _end_of_run_partial(self) -> None:
+        """max_steps stopped mid-epoch: validate and save ``last`` at this position."""
+        self._validate()
+        self._save(["last"])
+
+    def _scheduler_epoch_step(self) -> None:
+        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+            source = self.pos.metrics.get("val") or self.pos.metrics.get("train", {})
+            self.scheduler.step(source.get("loss"))
+        else:
+            self.scheduler.step()
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def _save_epoch_checkpoints(self) -> None:
+        every = self.train_cfg.checkpoint_every_epochs or 0
+        source = self.pos.metrics.get("val") or self.pos.metrics.get("train", {})
+        improved = self.pos.improve(source.get("loss"))
+        epoch = self.pos.epoch
+        labels = [f"epoch-{epoch:04d}"] if every and epoch % every == 0 else []
+        labels.append("last")
+        if improved:
+            labels.append("best")
+        self._save(labels)
+
+    def _save(self, labels: list[str]) -> list[Path]:
+        """Encode the run now and write it under every label; remember the paths."""
+        stopping = self.early_stopping.state_dict() if self.early_stopping is not None else None
+        position = replace(self.pos, wall_time_s=self._wall(), early_stopping=stopping)
+        data = encode_run(self.resolved, self.parts, self.optimizer, self.scheduler, position)
+        paths = write_checkpoints(self.run_dir, data, labels)
+        if self.tensorboard is not None:
+            self.tensorboard.flush()  # a crash after a checkpoint loses no curve before it
+        for label, path in zip(labels, paths):
+            self.checkpoints[label if not label.startswith("epoch-") else "epoch"] = str(path)
+        return paths
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    def _non_finite_error(self, value: float) -> NonFiniteLossError:
+        last = self.checkpoints.get("last") or _existing(
+            self.run_dir / CHECKPOINTS / "last.safetensors"
+        )
+        kept = f"; last good checkpoint kept: {last}" if last else "; no checkpoint was written yet"
+        step, epoch = self.pos.step + 1, self.pos.epoch + 1
+        message = (
+            f"loss became {value} at step {step} (epoch {epoch}); training "
+            f"stopped{kept}. Lower optimizer.lr or set train.grad_clip_norm."
+        )
+        self._finish("non_finite_loss", error=message)
+        return NonFiniteLossError(message, step, epoch, self.run_dir, Path(last) if last else None)
+
+    def _interrupted(self, consistent: bool) -> None:
+        checkpoint = None
+        if consistent:
+            if self._phase == "forward" and self._rng_snapshot is not None:
+                nettrain.set_rng_state(self._rng_snapshot)
+            self._phase = "idle"
+            (checkpoint,) = self._save(["interrupted"])
+        command = resume_command(
+            self.resolved.path,
+            self.run_dir,
+            self.resolved.overrides,
+            self.requested_device,
+            self.runs_dir,
+            self.requested_seed,
+        )
+        self._finish("interrupted")
+        where = f"saved {checkpoint}" if checkpoint else "no checkpoint (stopped inside a step)"
+        raise TrainingInterrupted(
+            f"interrupted at step {self.pos.step} (epoch {self.pos.epoch + 1}); {where}\n"
+            f"resume with: {command}",
+            self.run_dir,
+            checkpoint,
+            command,
+        )
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def _log(self, record: dict[str, Any]) -> None:
+        """One metrics record to metrics.jsonl/csv and, when enabled, TensorBoard."""
+        self.writer.write(record)
+        if self.tensorboard is not None:
+            self.tensorboard.write_record(record)
+
+    def _lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _wall(self) -> float:
+        return self.prior_wall + (_now() - self.started)
+
+    def _emit(self, kind: str, **values: Any) -> None:
+        if self.callback is None:
+            return
+        self.callback(
+            ProgressEvent(
+                kind=kind,
+                epoch=self.pos.epoch + (1 if kind in ("start", "step") else 0),
+                epochs=self.train_cfg.epochs,
+                step=self.pos.step,
+                steps_per_epoch=self.steps_per_epoch,
+                batch=self.pos.batch_in_epoch,
+                lr=self._lr(),
+                run_dir=self.run_dir,
+                **values,
+            )
+        )
+
+    def _finish(self, status: str, error: str | None = None) -> dict[str, Any]:
+        summary = {
+            "status": status,
+            "name": self.name,
+            "run_dir": str(self.run_dir),
+            "epochs": self.pos.epoch,
+            "steps": self.pos.step,
+            "metrics": self.pos.metrics,
+            "best_val_loss": self.pos.best_val_loss,
+            "best_epoch": self.pos.best_epoch,
+            "wall_time_s": round(self._wall(), 3),
+            "device": self.parts.device,
+            "seed": self.parts.seed,
+            "versions": versions(),
+            "checkpoints": self.checkpoints,
+            "config_file": _text(self.resolved.path),
+            "base_dir": _text(self.resolved.base_dir),
+        }
+        if self.stop_reason is not None:
+            summary["stop_reason"] = self.stop_reason
+        if error:
+            summary["error"] = error
+        write_summary(self.run_dir, summary)
+        if status == "completed":
+            self._emit("end", metrics=self.pos.metrics)
+        return summary
 
 
-def now() -> float:
+def _accumulator_state(accumulator: MetricAccumulator) -> dict[str, Any]:
+    keys = ("count", "loss_sum", "correct", "abs_sum", "sq_sum")
+    return {k: getattr(accumulator, k) for k in keys}
+
+
+def _existing(path: Path) -> str | None:
+    return str(path) if path.is_file() else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _now() -> float:
     """A monotonic clock for throughput and wall time."""
     return time.perf_counter()

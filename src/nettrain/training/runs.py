@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -199,3 +200,52 @@ def load_run_config(
         pass
     best = path / CHECKPOINTS / "best.safetensors"
     return resolved, best if best.is_file() else find_checkpoint(path)
+
+
+def train_arguments(
+    config: str | os.PathLike[str],
+    overrides: list[str] | tuple[str, ...] = (),
+    device: str | None = None,
+    runs_dir: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    resume: str | os.PathLike[str] | None = None,
+) -> list[str]:
+    """The words after ``nettrain`` that train (or, with ``resume``, continue) a run; the one
+    place a ``nettrain train ... --resume`` command is assembled."""
+    words = ["train", os.fspath(config)]
+    for item in overrides:
+        words += ["--set", item]
+    if device:
+        words += ["--device", device]
+    if runs_dir is not None and os.fspath(runs_dir) != "runs":
+        words += ["--runs-dir", os.fspath(runs_dir)]
+    if seed is not None:
+        words += ["--seed", str(seed)]
+    if resume is not None:
+        words += ["--resume", os.fspath(resume)]
+    return words
+
+
+def resume_command(
+    config: str | os.PathLike[str] | None,
+    run_dir: str | os.PathLike[str] | None,
+    overrides: list[str] | tuple[str, ...] = (),
+    device: str | None = None,
+    runs_dir: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+) -> str:
+    """The exact shell command that continues a run (same config, overrides and options).
+
+    Example:
+        >>> resume_command("cfg.yaml", "runs/x/1", ["optimizer.lr=0.1"])
+        'nettrain train cfg.yaml --set optimizer.lr=0.1 --resume runs/x/1'
+    """
+    words = train_arguments(
+        config if config is not None else "CONFIG",
+        overrides,
+        device,
+        runs_dir,
+        seed,
+        run_dir if run_dir is not None else "RUN_DIR",
+    )
+    return shlex.join(["nettrain", *words])

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from nettrain.training.runs import train_arguments
 from nettrain.training.sweep import FINISHED, Point, Sweep, find_run_dir
 
 #: How long children get to save their checkpoint after SIGINT before they are killed.
@@ -50,16 +51,17 @@ class _Child:
 
 def train_command(sweep: Sweep, point: Point) -> list[str]:
     """The child's command line: a fresh run, or ``--resume`` of its interrupted run."""
-    words = [sys.executable, "-m", "nettrain", "train", str(sweep.config)]
-    for override in [*sweep.base_overrides, *point.overrides]:
-        words += ["--set", override]
-    if sweep.device:
-        words += ["--device", sweep.device]
-    words += ["--runs-dir", str(sweep.directory), "--name", point.name, "--quiet"]
     saved = Path(point.run_dir) / "checkpoints" if point.run_dir else None
-    if saved is not None and saved.is_dir() and any(saved.glob("*.safetensors")):
-        words += ["--resume", str(point.run_dir)]
-    return words
+    resumable = saved is not None and saved.is_dir() and any(saved.glob("*.safetensors"))
+    resume = point.run_dir if resumable else None
+    words = train_arguments(
+        sweep.config,
+        [*sweep.base_overrides, *point.overrides],
+        sweep.device,
+        runs_dir=sweep.directory,
+        resume=resume,
+    )
+    return [sys.executable, "-m", "nettrain", *words, "--name", point.name, "--quiet"]
 
 
 def run_sweep(sweep: Sweep, on_change: ProgressCallback | None = None) -> Sweep:

@@ -23,7 +23,9 @@ from typing import Any
 from nettrain.errors import ConfigError, ConfigIssue
 
 FOLDER = "tensorboard"
-INSTALL_HINT = "pip install 'nettrain[tensorboard]'"
+INSTALL_HINT = (
+    "pip install 'nettrain[tensorboard]' (from a checkout: pip install -e '.[tensorboard]')"
+)
 #: Record fields that are coordinates or bookkeeping, not metrics.
 _NOT_METRICS = ("event", "split", "epoch", "step", "lr", "elapsed_s")
 
