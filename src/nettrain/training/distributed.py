@@ -14,14 +14,20 @@ Not wired into the loop yet. The intended calls, in order:
    rank the global figures (equal to one process's).
 5. Everything that writes (run directory, config, metrics, checkpoints, summary, the
    progress bar) is guarded by ``is_main_process()``.
-6. The CLI's single exit point calls ``abort_world(code)`` for a caught error when
-   ``world.size > 1``, so one rank's failure ends every rank promptly.
+6. The CLI's single exit point hands a caught error to ``end_job_on_error``, so one
+   rank's failure ends every rank promptly and the message is shown once.
+
+``training.parallel`` holds the pieces that make N ranks train exactly like one process
+(each rank's slice of every global batch, loss scales, sharded random draws, per-step
+metric reduction); read its docstring for why ``DistributedSampler`` is not used there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,10 +38,13 @@ import numpy as np
 
 from nettrain.distributed import _comm, collectives
 from nettrain.distributed._comm import ReduceOp
-from nettrain.errors import ConfigError, ConfigIssue
+from nettrain.errors import BackendUnavailableError, ConfigError, ConfigIssue, NettrainError
 
 _RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")
 _EXIT_INTERRUPTED = 130  # the CLI's exit code for Ctrl-C
+# How long a rank other than 0 waits, after an error rank 0 most likely shares (a config
+# error), for rank 0's abort to end it before it prints a second copy of the message.
+GRACE_S = 5.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -137,8 +146,47 @@ def abort_world(code: int) -> None:
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    mpi = _comm.load_mpi()
-    mpi.COMM_WORLD.Abort(code)
+    try:
+        mpi = _comm.load_mpi()
+    except BackendUnavailableError:
+        return  # no MPI: the launcher's other processes cannot be reached from here
+    if mpi.COMM_WORLD.Get_size() > 1:  # a world of 1 under a foreign launcher: just exit
+        mpi.COMM_WORLD.Abort(code)
+
+
+def _agreed(error: BaseException) -> bool:
+    """Errors every rank raises at the same step, after a collective decided them."""
+    from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
+    from nettrain.training.parallel import ReplicaMismatchError
+
+    return isinstance(error, (NonFiniteLossError, TrainingInterrupted, ReplicaMismatchError))
+
+
+def end_job_on_error(error: BaseException, code: int, show: Callable[[], None]) -> None:
+    """Show ``error`` once for the whole job and make sure no rank is left waiting.
+
+    In one process: ``show()``. Under a launcher: an error all ranks reached together (NaN
+    loss, Ctrl-C, replicas differing; decided by an all-reduce) is shown by rank 0 and
+    every rank returns to exit normally with ``code``. Any other error may be this rank's
+    alone while the others wait in an all-reduce, so the job is aborted with ``code``
+    (MPI_Abort): rank 0 shows it and aborts at once; another rank first waits
+    ``GRACE_S`` when the error is an expected one (rank 0 then shows the same message and
+    ends it) and shows and aborts at once for an unexpected one (a bug or a lost file).
+    """
+    world = world_from_env()
+    if not world.distributed:
+        show()
+        return
+    if _agreed(error):
+        if world.rank == 0:
+            show()
+        return
+    if world.rank != 0 and isinstance(error, (NettrainError, KeyboardInterrupt)):
+        with contextlib.suppress(BackendUnavailableError):  # no MPI: nothing to join
+            _comm.load_mpi()  # join MPI first, so that rank 0's abort can end this rank
+        time.sleep(GRACE_S)
+    show()
+    abort_world(code)
 
 
 def install_abort_hook() -> None:
