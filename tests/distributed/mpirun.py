@@ -41,6 +41,11 @@ def require_mpi() -> str:
     return launcher
 
 
+def mpi_env() -> dict[str, str]:
+    """The environment of a spawned run: this tree's source first, one BLAS thread."""
+    return _env()
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])

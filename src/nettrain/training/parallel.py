@@ -248,6 +248,27 @@ def check_replicas(tensors: Iterable[Any], where: str) -> None:
         )
 
 
+def start_world(device: str = "cpu") -> tuple[int, int]:
+    """Join the ranks the launcher started (rank, size); ``(0, 1)`` without a launcher.
+
+    Without a launcher that announced several processes nothing is imported (mpi4py's
+    MPI_Init never runs). Otherwise an uncaught error on any rank aborts the job, and
+    the default group is ``nccl`` for a cuda device, else ``mpi``.
+
+    Raises:
+        BackendUnavailableError: several processes without mpi4py, or a launcher whose
+            process count MPI does not see.
+    """
+    from nettrain.training.distributed import install_abort_hook, world_from_env
+
+    if not world_from_env().distributed:
+        return 0, 1
+    if not collectives.is_initialized():
+        install_abort_hook()
+        collectives.init_process_group("nccl" if device.startswith("cuda") else "mpi")
+    return collectives.get_rank(), collectives.get_world_size()
+
+
 class NullWriter:
     """The metrics writer of ranks other than 0: takes records, writes nothing."""
 

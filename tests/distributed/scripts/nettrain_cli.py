@@ -1,11 +1,11 @@
 """``nettrain ARGS`` with test-only knobs, run alike in one process and under mpiexec.
 
 Environment:
-    NETTRAIN_TEST_DTYPE=float64: build the model in float64 (the config cannot say so), so
-        1-vs-N comparisons can use float64 tolerances.
+    NETTRAIN_TEST_DTYPE=float64: build the model in float64 and feed it float64 data (the
+        config cannot say so), so 1-vs-N comparisons can use float64 tolerances.
     NETTRAIN_TEST_FAULT=<kind>:<rank>:<n>: on rank ``rank`` only, ``raise`` a RuntimeError
-        at the n-th loss evaluation, or ``perturb`` the first parameter after the n-th
-        SGD step (one replica drifts from the others).
+        in the n-th SGD step, or ``perturb`` the first parameter after it (one replica
+        drifts from the others).
     NETTRAIN_TEST_NO_MPI4PY=1: make ``import mpi4py`` fail, as without the 'mpi' extra.
     NETTRAIN_TEST_MODULES=<file>: at exit, write the names of the imported modules there.
 """
@@ -21,26 +21,16 @@ import nettrain.optim as optim
 from nettrain.training.distributed import world_from_env
 
 
-def _raise_at(call: int, rank: int) -> None:
-    original = nn.CrossEntropyLoss.forward
-    calls = [0]
-
-    def forward(self, output, target):
-        calls[0] += 1
-        if calls[0] == call:
-            raise RuntimeError(f"injected failure on rank {rank} at loss call {call}")
-        return original(self, output, target)
-
-    nn.CrossEntropyLoss.forward = forward
-
-
-def _perturb_at(call: int) -> None:
+def _fault_at(kind: str, call: int, rank: int) -> None:
+    """Patch SGD.step: raise in the n-th step, or nudge the first parameter after it."""
     original = optim.SGD.step
     calls = [0]
 
     def step(self, *args, **kwargs):
-        result = original(self, *args, **kwargs)
         calls[0] += 1
+        if calls[0] == call and kind == "raise":
+            raise RuntimeError(f"injected failure on rank {rank} at step {call}")
+        result = original(self, *args, **kwargs)
         if calls[0] == call:
             with nt.no_grad():
                 first = self.param_groups[0]["params"][0]
@@ -50,14 +40,23 @@ def _perturb_at(call: int) -> None:
     optim.SGD.step = step
 
 
-if os.environ.get("NETTRAIN_TEST_DTYPE") == "float64":
+def _float64_model() -> None:
+    """Parameters in float64, and Linear casts the (float32) data to them."""
     nt.set_default_dtype(nt.float64)
+    original = nn.Linear.forward
+
+    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+        return original(self, input.to(self.weight.dtype))
+
+    nn.Linear.forward = forward
+
+
+if os.environ.get("NETTRAIN_TEST_DTYPE") == "float64":
+    _float64_model()
 if os.environ.get("NETTRAIN_TEST_FAULT"):
     kind, rank, call = os.environ["NETTRAIN_TEST_FAULT"].split(":")
-    if world_from_env().rank == int(rank) and kind == "raise":
-        _raise_at(int(call), int(rank))
-    elif world_from_env().rank == int(rank):
-        _perturb_at(int(call))
+    if world_from_env().rank == int(rank):
+        _fault_at(kind, int(call), int(rank))
 if os.environ.get("NETTRAIN_TEST_NO_MPI4PY"):
     sys.modules["mpi4py"] = None  # an import of mpi4py now raises ImportError
 
