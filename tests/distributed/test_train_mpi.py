@@ -151,6 +151,8 @@ def test_resume_with_another_number_of_ranks_is_exact(tmp_path, first, second):
     run = _only_run(tmp_path / "cut")
     _train(tmp_path / "cut", config, second, "--resume", run, env=F64)
     assert _only_run(tmp_path / "cut") == run
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary.get("world_size", 1) == (second or 1)  # the resumed run's world
     ref = _params(_only_run(tmp_path / "ref"))
     got = _params(run)
     for key in ref:
@@ -181,6 +183,8 @@ def test_a_nan_loss_stops_every_rank_with_the_single_process_message(tmp_path):
     assert len(message(single, tmp_path / "one")) == 1
     assert message(multi, tmp_path / "two") == message(single, tmp_path / "one")
     assert multi.stderr.count("loss became") == 1, multi.stderr
+    summary = json.loads((_only_run(tmp_path / "two") / "summary.json").read_text())
+    assert (summary["status"], summary["world_size"]) == ("non_finite_loss", 2)
 
 
 @wired
