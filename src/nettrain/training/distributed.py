@@ -1,25 +1,23 @@
 """Helpers that let the training loop run data-parallel under ``mpiexec -n N``.
 
-Not wired into the loop yet. The intended calls, in order:
+How the loop uses them (with ``training.parallel``, whose docstring says why the result
+equals one process's):
 
-1. ``world = world_from_env()`` before anything else; if ``world.size > 1``:
-   ``install_abort_hook()`` and ``nettrain.distributed.init_process_group("mpi")``.
-2. ``local = per_rank_batch_size(cfg.data.batch_size, world.size, file, line, col)``;
-   the train (and validation) loaders use ``DistributedSampler(ds, shuffle=...,
-   seed=cfg.seed)`` with ``batch_size=local`` and ``sampler.set_epoch(epoch)`` each epoch.
-3. The model is wrapped in ``nn.parallel.DistributedDataParallel`` after it is built and
-   before the optimizer (optimizer over ``model.parameters()``, the same tensors).
-4. Per epoch, each rank sums ``metric * samples`` and ``samples``; then
-   ``reduce_weighted_means({"loss": s_loss, "correct": s_acc}, samples)`` gives every
-   rank the global figures (equal to one process's).
+1. ``parallel.start_world(device)`` before anything else: without a launcher that
+   announced several processes it returns ``(0, 1)`` and imports nothing; otherwise it
+   installs ``install_abort_hook()`` and joins the default process group.
+2. ``per_rank_batch_size(cfg.data.batch_size, size, file, line, col)`` refuses a global
+   batch that does not split evenly; the train loader samples this rank's slice of each
+   global batch (``parallel.ShardedBatchSampler``), validation a shard of the split
+   (``parallel.shard_dataset``).
+3. The model runs wrapped in ``nn.parallel.DistributedDataParallel``; the optimizer and
+   the checkpoints use the model itself (the same tensors, keys without ``module.``).
+4. Every step all-reduces the step's metric sums and the Ctrl-C flag
+   (``parallel.reduce_step``); ``reduce_weighted_means`` does the same for ad-hoc means.
 5. Everything that writes (run directory, config, metrics, checkpoints, summary, the
-   progress bar) is guarded by ``is_main_process()``.
+   progress bar) happens on rank 0 only (``is_main_process()``).
 6. The CLI's single exit point hands a caught error to ``end_job_on_error``, so one
    rank's failure ends every rank promptly and the message is shown once.
-
-``training.parallel`` holds the pieces that make N ranks train exactly like one process
-(each rank's slice of every global batch, loss scales, sharded random draws, per-step
-metric reduction); read its docstring for why ``DistributedSampler`` is not used there.
 """
 
 from __future__ import annotations
