@@ -51,8 +51,6 @@ RTOL_F64 = 1e-12  # float64 sums over 8 vs 16 samples differ by rounding: ~1e-16
 RTOL_F32 = 1e-5  # float32 rounding (6e-8) compounded over 18 momentum steps, with margin
 TIMEOUT = 180  # seconds for one launch on a loaded 2-core machine; the group is killed after
 
-wired = pytest.mark.xfail(strict=True, reason="MPI is not wired into the training loop yet")
-
 
 @pytest.fixture(autouse=True)
 def _mpi_present():
@@ -110,7 +108,6 @@ def _assert_same_run(single: Path, multi: Path, rtol: float) -> None:
         np.testing.assert_allclose(b["loss"], a["loss"], rtol=rtol, err_msg=str(a))
 
 
-@wired
 def test_two_ranks_end_with_the_single_process_parameters_float64(tmp_path):
     config = _config(tmp_path)
     _train(tmp_path / "one", config, None, env=F64)
@@ -118,7 +115,6 @@ def test_two_ranks_end_with_the_single_process_parameters_float64(tmp_path):
     _assert_same_run(_only_run(tmp_path / "one"), _only_run(tmp_path / "two"), RTOL_F64)
 
 
-@wired
 def test_two_ranks_float32_and_one_run_directory_written_by_rank_0(tmp_path):
     config = _config(tmp_path)
     _train(tmp_path / "one", config, None)
@@ -131,7 +127,6 @@ def test_two_ranks_float32_and_one_run_directory_written_by_rank_0(tmp_path):
     assert summary["world_size"] == 2
 
 
-@wired
 def test_a_drifting_replica_is_detected(tmp_path):
     """Ranks are compared (a digest of every parameter) at each checkpoint: a rank whose
     parameters differ by 1e-3 after step 2 stops the run, instead of rank 0 saving a model
@@ -142,7 +137,6 @@ def test_a_drifting_replica_is_detected(tmp_path):
     assert "replicas" in proc.stderr and "differ" in proc.stderr, proc.stderr
 
 
-@wired
 @pytest.mark.parametrize(("first", "second"), [(2, None), (None, 2)])
 def test_resume_with_another_number_of_ranks_is_exact(tmp_path, first, second):
     config = _config(tmp_path)
@@ -159,7 +153,6 @@ def test_resume_with_another_number_of_ranks_is_exact(tmp_path, first, second):
         np.testing.assert_allclose(got[key], ref[key], rtol=RTOL_F64, atol=RTOL_F64)
 
 
-@wired
 def test_an_exception_on_one_rank_ends_the_job_with_the_message_once(tmp_path):
     config = _config(tmp_path, **{"epochs: 3": "epochs: 1000"})
     env = {"NETTRAIN_TEST_FAULT": "raise:1:3"}
@@ -169,7 +162,6 @@ def test_an_exception_on_one_rank_ends_the_job_with_the_message_once(tmp_path):
     assert output.count("injected failure on rank 1 at step 3") == 1, output
 
 
-@wired
 def test_a_nan_loss_stops_every_rank_with_the_single_process_message(tmp_path):
     config = _config(tmp_path, **{"lr: 0.2": "lr: 1.0e+30"})
     single = _train(tmp_path / "one", config, None, ok=False)
@@ -187,7 +179,6 @@ def test_a_nan_loss_stops_every_rank_with_the_single_process_message(tmp_path):
     assert (summary["status"], summary["world_size"]) == ("non_finite_loss", 2)
 
 
-@wired
 def test_batch_size_that_does_not_split_is_a_config_error_at_its_line(tmp_path):
     config = _config(tmp_path, batch=15)
     proc = _train(tmp_path, config, 2, ok=False)
@@ -199,7 +190,6 @@ def test_batch_size_that_does_not_split_is_a_config_error_at_its_line(tmp_path):
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("summary.json"))
 
 
-@wired
 def test_launcher_that_mpi_does_not_see_is_refused(tmp_path):
     """PMI_SIZE=2 without a real launcher: MPI sees 1 process, so training N copies
     silently must not happen."""
@@ -210,7 +200,6 @@ def test_launcher_that_mpi_does_not_see_is_refused(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-@wired
 def test_several_processes_without_mpi4py_say_what_to_install(tmp_path):
     config = _config(tmp_path)
     env = {"PMI_SIZE": "2", "PMI_RANK": "0", "NETTRAIN_TEST_NO_MPI4PY": "1"}
@@ -231,7 +220,6 @@ def test_one_process_never_imports_mpi4py(tmp_path):
     assert not [m for m in loaded if m.startswith("mpi4py")]
 
 
-@wired
 def test_ctrl_c_stops_every_rank_at_one_step_and_resumes(tmp_path):
     """SIGINT to mpiexec reaches every rank; the ranks agree on the step to stop at (in
     the step's all-reduce), rank 0 saves the checkpoint and says how to resume, once."""

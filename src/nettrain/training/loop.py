@@ -219,8 +219,12 @@ def evaluate_split(
     data_cfg: Any,
     metrics: list[str],
     guard: ShapeGuard | None = None,
+    reduce: Callable[[MetricAccumulator], None] | None = None,
 ) -> dict[str, float]:
-    """Metrics of the model on a whole split, in eval mode, without building graphs."""
+    """Metrics of the model on a whole split, in eval mode, without building graphs.
+
+    ``reduce`` combines the sums of every rank's shard (data-parallel validation).
+    """
     import nettrain
 
     model = components.model
@@ -241,6 +245,8 @@ def evaluate_split(
         model.train(was_training)
         if own_guard:
             guard.remove()
+    if reduce is not None:
+        reduce(accumulator)
     return accumulator.result()
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import nettrain
-from nettrain.training import loop
+from nettrain.training import loop, parallel
 from nettrain.training.checkpoint import load_checkpoint
 from nettrain.training.early_stopping import EarlyStopping
 from nettrain.training.guards import InterruptFlag, ShapeGuard, loss_call
@@ -64,6 +64,7 @@ class TrainingSession(CheckpointMixin):
         self.run_dir: Path | None = None
         self.writer: MetricsWriter | None = None
         self._phase = "idle"  # "forward" (safe to roll back) or "update" (params changing)
+        self.rank, self.world_size, self.distributed, self._stop = 0, 1, False, False
         self._rng_snapshot: dict[str, Any] | None = None
         self._accumulator: MetricAccumulator | None = None
         self.stop_reason: str | None = None
@@ -77,6 +78,11 @@ class TrainingSession(CheckpointMixin):
             scheduler_steps_per_batch,
         )
 
+        device = loop.resolve_device(self.requested_device, getattr(self.config, "device", "cpu"))
+        self.rank, self.world_size = parallel.start_world(device)
+        self.distributed = self.world_size > 1
+        if self.distributed:
+            self._check_batch_split()
         saved = None
         if self.resume is not None:
             saved = load_checkpoint(find_checkpoint(self.resume))
@@ -107,16 +113,37 @@ class TrainingSession(CheckpointMixin):
                 self.config.scheduler, self.optimizer, self.steps_per_epoch, self.train_cfg.epochs
             )
             self.per_batch = bool(scheduler_steps_per_batch(self.config.scheduler))
-        self.guard = ShapeGuard(self.model)
+        self.runner = self.model
+        if self.distributed:
+            from nettrain.nn.parallel import DistributedDataParallel
+
+            self.runner = DistributedDataParallel(self.model)
+            self.batch_sizes = parallel.global_batch_sizes(
+                len(self.train_set), self.config.data.batch_size, bool(self.config.data.drop_last)
+            )
+        self.guard = ShapeGuard(self.model, runner=self.runner)
         spec = getattr(self.train_cfg, "early_stopping", None)
         self.early_stopping = EarlyStopping.from_config(spec) if spec is not None else None
         if saved is not None:
             self._restore(saved)
         self._open_run_dir(saved.path if saved is not None else None)
 
+    def _check_batch_split(self) -> None:
+        from nettrain.training.distributed import per_rank_batch_size
+
+        line, column = self.resolved.marks.get("data.batch_size", (None, None))
+        file = str(self.resolved.path) if self.resolved.path else None
+        per_rank_batch_size(self.config.data.batch_size, self.world_size, file, line, column)
+
     def _open_run_dir(self, resumed_from: Path | None) -> None:
         existing = run_dir_of(resumed_from) if resumed_from is not None else None
+        if self.rank != 0:  # rank 0 alone writes; the others learn where
+            self.run_dir = Path(parallel.broadcast_text(None))
+            self.writer = parallel.NullWriter()
+            return
         self.run_dir = existing or create_run_dir(self.runs_dir, self.name)
+        if self.distributed:
+            parallel.broadcast_text(str(self.run_dir))
         (self.run_dir / CHECKPOINTS).mkdir(exist_ok=True)
         write_config(self.run_dir, self.resolved.raw)
         if existing is not None:
@@ -124,7 +151,13 @@ class TrainingSession(CheckpointMixin):
         self.writer = MetricsWriter(self.run_dir, self.metric_names)
 
     def _loader(self, epoch: int) -> Any:
-        return loop.make_loader(self.train_set, self.config.data, self.seed, epoch, train=True)
+        loader = loop.make_loader(self.train_set, self.config.data, self.seed, epoch, train=True)
+        if not self.distributed:
+            return loader
+        from nettrain.utils.data import DataLoader
+
+        shards = parallel.ShardedBatchSampler(loader.batch_sampler, self.rank, self.world_size)
+        return DataLoader(self.train_set, batch_sampler=shards)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -162,6 +195,8 @@ class TrainingSession(CheckpointMixin):
             try:
                 finished = self._train_epoch(max_steps)
             except KeyboardInterrupt:
+                if self.distributed:  # ranks stopped at different points (maybe inside an
+                    raise  # all-reduce): no agreed state to save; the CLI aborts the job
                 # A second Ctrl-C (or one raised by a callback): roll back a half-done
                 # forward/backward; a half-applied optimizer step cannot be resumed exactly.
                 if self._accumulator is not None:
@@ -197,29 +232,39 @@ class TrainingSession(CheckpointMixin):
                 self.last_metrics = {"train": accumulator.result()}
                 return False
             self._rng_snapshot = nettrain.get_rng_state()  # cheap: the stream steps use
-            value, out, y = self._step(x, y)
-            accumulator.update(value, out, y)
-            window.update(value, out, y)
+            value, out, y, reduced = self._step(x, y)
+            if reduced is None:
+                accumulator.update(value, out, y)
+                window.update(value, out, y)
+                epoch_samples += int(y.shape[0])
+            else:  # under MPI: the global batch's sums, the same on every rank
+                parallel.add_sums(accumulator, reduced)
+                parallel.add_sums(window, reduced)
+                epoch_samples += reduced.count
             del out
-            epoch_samples += int(y.shape[0])
             self._after_step(accumulator, window, epoch_samples, loop.now() - epoch_start)
             if window.count and self.step % max(int(self.train_cfg.log_every_steps), 1) == 0:
                 window = MetricAccumulator(self.task, self.metric_names)
-            if self.flag.raised:
+            if self._stop_requested():
                 self.partial = _accumulator_state(accumulator)
                 self._interrupted(consistent=True)
         self.last_metrics = {"train": accumulator.result()}
         return True
 
-    def _step(self, x: Any, y: Any) -> tuple[float, Any, Any]:
+    def _step(self, x: Any, y: Any) -> tuple[float, Any, Any, Any]:
+        """One optimizer step; returns the loss, output, target and, under MPI, the global
+        batch's metric sums (``None`` in one process)."""
         from nettrain.nn.utils import clip_grad_norm_
 
         self._phase = "forward"
         x, y = loop.to_device((x, y), self.parts.device)
         self.optimizer.zero_grad()
-        out = self.guard.forward(x)
-        loss = loss_call(self.parts.loss_fn, out, y)
-        value = float(loss.item())
+        if self.distributed:
+            loss, value, out, reduced = self._parallel_loss(x, y)
+        else:
+            out = self.guard.forward(x)
+            loss = loss_call(self.parts.loss_fn, out, y)
+            value, reduced = float(loss.item()), None
         if loop.non_finite(value):
             raise self._non_finite_error(value)
         loss.backward()
@@ -234,7 +279,46 @@ class TrainingSession(CheckpointMixin):
         self.step += 1
         self.batch_in_epoch += 1
         self._phase = "idle"
-        return value, out.detach(), y
+        return value, out.detach(), y, reduced
+
+    def _parallel_loss(self, x: Any, y: Any) -> tuple[Any, float, Any, Any]:
+        """This rank's slice of the global batch: its scaled loss, the global batch's mean
+        loss and metric sums (equal on every rank), see ``training.parallel``."""
+        from nettrain.training.metrics import MetricAccumulator
+
+        total = self.batch_sizes[self.batch_in_epoch]
+        share = parallel.share_of(total, self.rank, self.world_size)
+        with parallel.sharded_draws(share):
+            out = self.guard.forward(x)
+        loss = loss_call(self.parts.loss_fn, out, y)
+        local = MetricAccumulator(self.task, self.metric_names)
+        if share.count:
+            local.update(float(loss.item()), out, y)
+        reduced, self._stop = parallel.reduce_step(local, self.flag.raised)
+        reduction = getattr(self.parts.loss_fn, "reduction", "mean")
+        scale = parallel.loss_scale(share, self.world_size, reduction)
+        if scale != 1.0:
+            loss = loss * scale
+        return loss, reduced.loss_sum / reduced.count, out, reduced
+
+    def _stop_requested(self) -> bool:
+        """Ctrl-C seen; under MPI decided in the step's all-reduce (all ranks stop together)."""
+        return self._stop if self.distributed else self.flag.raised
+
+    def _validate(self) -> dict[str, float]:
+        if not self.distributed:
+            return loop.evaluate_split(
+                self.parts, self.val_set, self.config.data, self.metric_names, self.guard
+            )
+        shard = parallel.shard_dataset(self.val_set, self.rank, self.world_size)
+        return loop.evaluate_split(
+            self.parts,
+            shard,
+            self.config.data,
+            self.metric_names,
+            self.guard,
+            reduce=parallel.reduce_accumulator,
+        )
 
     def _after_step(
         self,
@@ -269,9 +353,7 @@ class TrainingSession(CheckpointMixin):
         self.batch_in_epoch = 0
         self.partial = None
         if self.val_set is not None and len(self.val_set):
-            self.last_metrics["val"] = loop.evaluate_split(
-                self.parts, self.val_set, self.config.data, self.metric_names, self.guard
-            )
+            self.last_metrics["val"] = self._validate()
         if self.scheduler is not None and not self.per_batch:
             self._scheduler_epoch_step()
         if self.early_stopping is not None and self.early_stopping.update(self.last_metrics):
@@ -290,15 +372,14 @@ class TrainingSession(CheckpointMixin):
             )
         self._save_epoch_checkpoints()
         self._emit("epoch", metrics=self.last_metrics)
-        if self.flag.raised:
+        stop = parallel.agree(self.flag.raised) if self.distributed else self.flag.raised
+        if stop:
             self._interrupted(consistent=True)
 
     def _end_of_run_partial(self) -> None:
         """max_steps stopped mid-epoch: validate and save ``last`` at this position."""
         if self.val_set is not None and len(self.val_set):
-            self.last_metrics["val"] = loop.evaluate_split(
-                self.parts, self.val_set, self.config.data, self.metric_names, self.guard
-            )
+            self.last_metrics["val"] = self._validate()
         data = self._encode()
         self._write(data, "last")
 
@@ -391,7 +472,10 @@ class TrainingSession(CheckpointMixin):
             summary["stop_reason"] = self.stop_reason
         if error:
             summary["error"] = error
-        write_summary(self.run_dir, summary)
+        if self.distributed:
+            summary["world_size"] = self.world_size
+        if self.rank == 0:
+            write_summary(self.run_dir, summary)
         if status == "completed":
             self._emit("end", metrics=self.last_metrics)
         return summary

@@ -110,8 +110,13 @@ class CheckpointMixin:
         limit is a StorageError naming the file, and the previous checkpoints stay intact."""
         directory = self.run_dir / CHECKPOINTS
         paths = [directory / f"{label}.safetensors" for label in labels]
-        with writing(paths[0], "checkpoint"):
-            atomic_write_same(paths, data)
+        if self.distributed:
+            from nettrain.training.parallel import check_replicas
+
+            check_replicas(self.model.state_dict().values(), f"at step {self.step}")
+        if self.rank == 0:
+            with writing(paths[0], "checkpoint"):
+                atomic_write_same(paths, data)
         for label, path in zip(labels, paths):
             self.checkpoints[label if not label.startswith("epoch-") else "epoch"] = str(path)
         return paths
