@@ -73,6 +73,13 @@ class Generator:
         """float64 samples in [0, 1)."""
         return self._rng.random(shape)
 
+    def _skip(self, draws: int) -> None:
+        """Move the stream on as if ``draws`` float64 uniforms had been drawn (each takes
+        one 64-bit step of PCG64), without making them: lets a data-parallel rank draw only
+        its rows of a batch-shaped draw."""
+        if draws:
+            self._rng.bit_generator.advance(int(draws))
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):

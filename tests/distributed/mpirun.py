@@ -41,6 +41,11 @@ def require_mpi() -> str:
     return launcher
 
 
+def mpi_env() -> dict[str, str]:
+    """The environment of a spawned run: this tree's source first, one BLAS thread."""
+    return _env()
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
@@ -92,3 +97,35 @@ def run_mpi(
 def rank_files(folder: Path) -> dict[int, dict]:
     """The ``rank<r>.json`` records a script wrote into ``folder``."""
     return {int(p.stem[4:]): json.loads(p.read_text()) for p in folder.glob("rank*.json")}
+
+
+def run_cli(
+    args: tuple[str, ...],
+    n: int | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
+    """``nettrain ARGS`` through ``scripts/nettrain_cli.py``: in one plain process when
+    ``n`` is None, else under ``mpiexec -n n``; the process group is killed on timeout.
+
+    ``env`` adds variables (the script's test knobs). Never checks the exit status.
+    """
+    prefix = [] if n is None else [require_mpi(), "-n", str(n)]
+    command = [*prefix, sys.executable, str(SCRIPTS / "nettrain_cli.py"), *map(str, args)]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**_env(), **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{' '.join(command)} ran past {timeout} s\nstdout:\n{out}\nstderr:\n{err}")
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)

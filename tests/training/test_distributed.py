@@ -52,3 +52,34 @@ def test_exception_on_one_rank_ends_every_rank_with_the_message_once():
     assert proc.returncode != 0
     output = proc.stdout + proc.stderr
     assert output.count("ValueError: loss is nan at step 3 on rank 1") == 1, output
+
+
+@pytest.mark.parametrize(
+    ("rank", "size", "error", "shown", "aborted", "waited"),
+    [
+        (0, 1, RuntimeError("bug"), True, False, False),  # one process: just show it
+        (0, 2, "nan", True, False, False),  # agreed by all ranks: rank 0 shows, no abort
+        (1, 2, "nan", False, False, False),
+        (0, 2, ConfigError("bad"), True, True, False),
+        (1, 2, ConfigError("bad"), True, True, True),  # rank 0 likely ends it
+        (1, 2, RuntimeError("rank-local bug"), True, True, False),  # at once: only here
+    ],
+)
+def test_end_job_on_error_shows_once_and_leaves_no_rank_waiting(
+    monkeypatch, rank, size, error, shown, aborted, waited
+):
+    from nettrain.training.loop import NonFiniteLossError
+
+    if error == "nan":
+        error = NonFiniteLossError("loss became nan", 3, 1)
+    events = []
+    monkeypatch.setattr(td, "world_from_env", lambda: td.WorldInfo(rank, size))
+    monkeypatch.setattr(td, "abort_world", lambda code: events.append(("abort", code)))
+    monkeypatch.setattr(td.time, "sleep", lambda s: events.append(("sleep", s)))
+    monkeypatch.setattr(td._comm, "load_mpi", lambda: None)
+    td.end_job_on_error(error, 7, lambda: events.append(("show",)))
+    assert (("show",) in events) == shown
+    assert (("abort", 7) in events) == aborted
+    assert (("sleep", td.GRACE_S) in events) == waited
+    if waited:
+        assert events.index(("sleep", td.GRACE_S)) < events.index(("show",))

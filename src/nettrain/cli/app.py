@@ -8,6 +8,7 @@ no traceback; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import traceback
+from functools import partial
 from typing import Any
 
 import typer
@@ -34,7 +35,9 @@ def exit_code_for(exc: BaseException) -> int:
 
     if isinstance(exc, (TrainingInterrupted, KeyboardInterrupt)):
         return EXIT_INTERRUPTED
-    if isinstance(exc, (NonFiniteLossError, GradcheckError)):
+    from nettrain.training.parallel import ReplicaMismatchError
+
+    if isinstance(exc, (NonFiniteLossError, GradcheckError, ReplicaMismatchError)):
         return EXIT_FAILED
     if isinstance(exc, (NettrainError, *_BAD_INPUT)):
         return EXIT_BAD_INPUT
@@ -64,12 +67,18 @@ class NettrainGroup(TyperGroup):
         except (typer.Exit, typer.Abort, TyperException):
             raise
         except (Exception, KeyboardInterrupt) as exc:
-            if STATE.debug:  # the traceback, then the same message and status as without
-                typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+            from nettrain.training.distributed import end_job_on_error
+
             code = exit_code_for(exc)
-            prefix = "stopped" if code == EXIT_INTERRUPTED else "error"
-            typer.echo(f"{prefix}: {_message(exc)}", err=True)
+            end_job_on_error(exc, code, partial(_show, exc, code))  # once under mpiexec
             raise typer.Exit(code) from None
+
+
+def _show(exc: BaseException, code: int) -> None:
+    if STATE.debug:  # the traceback, then the same message and status as without
+        typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+    prefix = "stopped" if code == EXIT_INTERRUPTED else "error"
+    typer.echo(f"{prefix}: {_message(exc)}", err=True)
 
 
 app = typer.Typer(

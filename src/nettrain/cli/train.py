@@ -46,10 +46,12 @@ def train(
 ) -> None:
     """Train the model described in CONFIG; write metrics and checkpoints to runs/."""
     from nettrain.training.config import load_config
+    from nettrain.training.distributed import is_main_process
     from nettrain.training.loop import fit
 
     resolved = load_config(config, list(overrides or []))
-    progress = None if quiet else TrainProgress()
+    main = is_main_process()  # under mpiexec only rank 0 draws progress and prints
+    progress = None if quiet or not main else TrainProgress()
     try:
         # Ctrl-C raises TrainingInterrupted whose message holds the resume command
         result = fit(
@@ -64,6 +66,8 @@ def train(
     finally:
         if progress is not None:
             progress.close()
+    if not main:
+        return
     if quiet:
         typer.echo(str(result.run_dir))
     else:

@@ -18,7 +18,10 @@ import numpy as np
 
 from nettrain.errors import BackendUnavailableError
 
-INSTALL_HINT = "pip install 'nettrain[mpi]'  (brings mpi4py and the mpich wheel with mpiexec)"
+INSTALL_HINT = (
+    "pip install 'nettrain[mpi]' (from a checkout: pip install -e '.[mpi]'); it brings "
+    "mpi4py and the mpich wheel with mpiexec"
+)
 
 # Variables that MPI launchers set to the number of processes they started.
 _LAUNCHER_SIZE_VARS = (
@@ -98,13 +101,17 @@ def check_launcher(mpi_size: int, library: str, env: dict[str, str] | None = Non
 
     That happens when ``mpiexec`` belongs to another MPI than the library mpi4py loaded:
     every process then believes it is alone and trains its own copy, silently.
+
+    Raises:
+        BackendUnavailableError: (a RuntimeError) naming the launcher's variable and the
+            library, so the CLI reports it as bad setup (exit 2), not as a bug.
     """
     announced = launcher_world_size(env)
     if announced is None or mpi_size > 1:
         return
     size, name = announced
     if size > 1:
-        raise RuntimeError(
+        raise BackendUnavailableError(
             f"the launcher started {size} processes ({name}={size}) but MPI reports a world "
             f"of 1 process: mpiexec comes from a different MPI than the library mpi4py "
             f"loaded ({library}). Launch with the mpiexec installed beside this python "

@@ -1,27 +1,31 @@
 """Helpers that let the training loop run data-parallel under ``mpiexec -n N``.
 
-Not wired into the loop yet. The intended calls, in order:
+How the loop uses them (with ``training.parallel``, whose docstring says why the result
+equals one process's):
 
-1. ``world = world_from_env()`` before anything else; if ``world.size > 1``:
-   ``install_abort_hook()`` and ``nettrain.distributed.init_process_group("mpi")``.
-2. ``local = per_rank_batch_size(cfg.data.batch_size, world.size, file, line, col)``;
-   the train (and validation) loaders use ``DistributedSampler(ds, shuffle=...,
-   seed=cfg.seed)`` with ``batch_size=local`` and ``sampler.set_epoch(epoch)`` each epoch.
-3. The model is wrapped in ``nn.parallel.DistributedDataParallel`` after it is built and
-   before the optimizer (optimizer over ``model.parameters()``, the same tensors).
-4. Per epoch, each rank sums ``metric * samples`` and ``samples``; then
-   ``reduce_weighted_means({"loss": s_loss, "correct": s_acc}, samples)`` gives every
-   rank the global figures (equal to one process's).
+1. ``parallel.start_world(device)`` before anything else: without a launcher that
+   announced several processes it returns ``(0, 1)`` and imports nothing; otherwise it
+   installs ``install_abort_hook()`` and joins the default process group.
+2. ``per_rank_batch_size(cfg.data.batch_size, size, file, line, col)`` refuses a global
+   batch that does not split evenly; the train loader samples this rank's slice of each
+   global batch (``parallel.ShardedBatchSampler``), validation a shard of the split
+   (``parallel.shard_dataset``).
+3. The model runs wrapped in ``nn.parallel.DistributedDataParallel``; the optimizer and
+   the checkpoints use the model itself (the same tensors, keys without ``module.``).
+4. Every step all-reduces the step's metric sums and the Ctrl-C flag
+   (``parallel.reduce_step``); ``reduce_weighted_means`` does the same for ad-hoc means.
 5. Everything that writes (run directory, config, metrics, checkpoints, summary, the
-   progress bar) is guarded by ``is_main_process()``.
-6. The CLI's single exit point calls ``abort_world(code)`` for a caught error when
-   ``world.size > 1``, so one rank's failure ends every rank promptly.
+   progress bar) happens on rank 0 only (``is_main_process()``).
+6. The CLI's single exit point hands a caught error to ``end_job_on_error``, so one
+   rank's failure ends every rank promptly and the message is shown once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,10 +36,13 @@ import numpy as np
 
 from nettrain.distributed import _comm, collectives
 from nettrain.distributed._comm import ReduceOp
-from nettrain.errors import ConfigError, ConfigIssue
+from nettrain.errors import BackendUnavailableError, ConfigError, ConfigIssue, NettrainError
 
 _RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")
 _EXIT_INTERRUPTED = 130  # the CLI's exit code for Ctrl-C
+# How long a rank other than 0 waits, after an error rank 0 most likely shares (a config
+# error), for rank 0's abort to end it before it prints a second copy of the message.
+GRACE_S = 5.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -137,8 +144,47 @@ def abort_world(code: int) -> None:
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    mpi = _comm.load_mpi()
-    mpi.COMM_WORLD.Abort(code)
+    try:
+        mpi = _comm.load_mpi()
+    except BackendUnavailableError:
+        return  # no MPI: the launcher's other processes cannot be reached from here
+    if mpi.COMM_WORLD.Get_size() > 1:  # a world of 1 under a foreign launcher: just exit
+        mpi.COMM_WORLD.Abort(code)
+
+
+def _agreed(error: BaseException) -> bool:
+    """Errors every rank raises at the same step, after a collective decided them."""
+    from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
+    from nettrain.training.parallel import ReplicaMismatchError
+
+    return isinstance(error, (NonFiniteLossError, TrainingInterrupted, ReplicaMismatchError))
+
+
+def end_job_on_error(error: BaseException, code: int, show: Callable[[], None]) -> None:
+    """Show ``error`` once for the whole job and make sure no rank is left waiting.
+
+    In one process: ``show()``. Under a launcher: an error all ranks reached together (NaN
+    loss, Ctrl-C, replicas differing; decided by an all-reduce) is shown by rank 0 and
+    every rank returns to exit normally with ``code``. Any other error may be this rank's
+    alone while the others wait in an all-reduce, so the job is aborted with ``code``
+    (MPI_Abort): rank 0 shows it and aborts at once; another rank first waits
+    ``GRACE_S`` when the error is an expected one (rank 0 then shows the same message and
+    ends it) and shows and aborts at once for an unexpected one (a bug or a lost file).
+    """
+    world = world_from_env()
+    if not world.distributed:
+        show()
+        return
+    if _agreed(error):
+        if world.rank == 0:
+            show()
+        return
+    if world.rank != 0 and isinstance(error, (NettrainError, KeyboardInterrupt)):
+        with contextlib.suppress(BackendUnavailableError):  # no MPI: nothing to join
+            _comm.load_mpi()  # join MPI first, so that rank 0's abort can end this rank
+        time.sleep(GRACE_S)
+    show()
+    abort_world(code)
 
 
 def install_abort_hook() -> None:

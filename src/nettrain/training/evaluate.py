@@ -4,6 +4,7 @@ checkpoint on one split, for ``nettrain eval``)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from nettrain.errors import ConfigError, ConfigIssue
@@ -21,8 +22,12 @@ def evaluate_split(
     data_cfg: DataConfig,
     metrics: list[str],
     guard: ShapeGuard | None = None,
+    reduce: Callable[[MetricAccumulator], None] | None = None,
 ) -> dict[str, float]:
-    """Metrics of the model on a whole split, in eval mode, without building graphs."""
+    """Metrics of the model on a whole split, in eval mode, without building graphs.
+
+    ``reduce`` combines the sums of every rank's shard (data-parallel validation).
+    """
     import nettrain
 
     model = components.model
@@ -42,6 +47,8 @@ def evaluate_split(
         model.train(was_training)
         if own_guard:
             guard.remove()
+    if reduce is not None:
+        reduce(accumulator)
     return accumulator.result()
 
 

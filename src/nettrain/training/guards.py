@@ -68,8 +68,11 @@ class ShapeGuard:
         >>> out = guard.forward(x)        # ShapeError names model.layers.1 on a mismatch
     """
 
-    def __init__(self, model: Any, root: str = "model") -> None:
+    def __init__(self, model: Any, root: str = "model", runner: Any = None) -> None:
         self.model = model
+        # what forward calls: the model, or a wrapper of it (DistributedDataParallel) whose
+        # errors are still named after the model's own modules
+        self.runner = model if runner is None else runner
         self._stack: list[Any] = []
         self._handles: list[Any] = []
         for name, module in model.named_modules():
@@ -107,7 +110,7 @@ class ShapeGuard:
         module, and that replay's precise error is raised (the run is stopping anyway).
         """
         try:
-            return self.model(*args)
+            return self.runner(*args)
         except LocatedShapeError:
             raise
         except Exception as exc:

@@ -25,11 +25,13 @@ import yaml
 
 import nettrain
 from nettrain.errors import ConfigError, ConfigIssue
+from nettrain.training import parallel
 from nettrain.training.build import (
     build_components,
     build_optimizer,
     build_scheduler,
     make_loader,
+    resolve_device,
     scheduler_steps_per_batch,
     to_device,
 )
@@ -115,12 +117,19 @@ class TrainingSession:
         self._phase = "idle"  # "forward" (safe to roll back) or "update" (params changing)
         self._rng_snapshot: dict[str, Any] | None = None
         self._accumulator: MetricAccumulator | None = None
+        # data parallel under mpiexec (training.parallel); one process: rank 0 of 1
+        self.rank, self.world_size, self.distributed, self._stop = 0, 1, False, False
 
     # -- setup -------------------------------------------------------------------------------
 
     def _setup(self) -> None:
         saved: Checkpoint | None = None
         seed = self.requested_seed
+        device = resolve_device(self.requested_device, self.config.device)
+        self.rank, self.world_size = parallel.start_world(device)
+        self.distributed = self.world_size > 1
+        if self.distributed:
+            self._check_batch_split()
         if self.resume is not None:
             saved = load_checkpoint(find_checkpoint(self.resume))
             if seed is None:
@@ -149,7 +158,15 @@ class TrainingSession:
                 self.config.scheduler, self.optimizer, self.steps_per_epoch, self.train_cfg.epochs
             )
             self.per_batch = scheduler_steps_per_batch(self.config.scheduler)
-        self.guard = ShapeGuard(self.model)
+        self.runner = self.model
+        if self.distributed:
+            from nettrain.nn.parallel import DistributedDataParallel
+
+            self.runner = DistributedDataParallel(self.model)
+            self.batch_sizes = parallel.global_batch_sizes(
+                len(self.train_set), self.config.data.batch_size, bool(self.config.data.drop_last)
+            )
+        self.guard = ShapeGuard(self.model, runner=self.runner)
         spec = self.train_cfg.early_stopping
         self.early_stopping = EarlyStopping.from_config(spec) if spec is not None else None
         if saved is not None:
@@ -159,9 +176,22 @@ class TrainingSession:
         self.prior_wall = self.pos.wall_time_s
         self._open_run_dir(saved.path if saved is not None else None)
 
+    def _check_batch_split(self) -> None:
+        from nettrain.training.distributed import per_rank_batch_size
+
+        line, column = self.resolved.marks.get("data.batch_size", (None, None))
+        file = str(self.resolved.path) if self.resolved.path else None
+        per_rank_batch_size(self.config.data.batch_size, self.world_size, file, line, column)
+
     def _open_run_dir(self, resumed_from: Path | None) -> None:
         existing = run_dir_of(resumed_from) if resumed_from is not None else None
+        if self.rank != 0:  # rank 0 alone writes; the others learn where
+            self.run_dir = Path(parallel.broadcast_text(None))
+            self.writer = parallel.NullWriter()
+            return
         self.run_dir = existing or create_run_dir(self.runs_dir, self.name)
+        if self.distributed:
+            parallel.broadcast_text(str(self.run_dir))
         (self.run_dir / CHECKPOINTS).mkdir(exist_ok=True)
         write_config(self.run_dir, self.resolved.raw)
         if existing is not None:
@@ -173,7 +203,13 @@ class TrainingSession:
             self.tensorboard = TensorBoardLogger(self.run_dir, config_text, purge_step=purge)
 
     def _loader(self, epoch: int) -> Any:
-        return make_loader(self.train_set, self.config.data, self.parts.seed, epoch, train=True)
+        loader = make_loader(self.train_set, self.config.data, self.parts.seed, epoch, train=True)
+        if not self.distributed:
+            return loader
+        from nettrain.utils.data import DataLoader
+
+        shards = parallel.ShardedBatchSampler(loader.batch_sampler, self.rank, self.world_size)
+        return DataLoader(self.train_set, batch_sampler=shards)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -214,6 +250,8 @@ class TrainingSession:
             try:
                 finished = self._train_epoch(max_steps)
             except KeyboardInterrupt:
+                if self.distributed:  # ranks stopped at different points (maybe inside an
+                    raise  # all-reduce): no agreed state to save; the CLI aborts the job
                 # A second Ctrl-C (or one raised by a callback): roll back a half-done
                 # forward/backward; a half-applied optimizer step cannot be resumed exactly.
                 if self._accumulator is not None:
@@ -250,29 +288,39 @@ class TrainingSession:
                 pos.metrics = {"train": accumulator.result()}
                 return False
             self._rng_snapshot = nettrain.get_rng_state()  # cheap: the stream steps use
-            value, out, y = self._step(x, y)
-            accumulator.update(value, out, y)
-            window.update(value, out, y)
+            value, out, y, reduced = self._step(x, y)
+            if reduced is None:
+                accumulator.update(value, out, y)
+                window.update(value, out, y)
+                epoch_samples += int(y.shape[0])
+            else:  # under MPI: the global batch's sums, the same on every rank
+                parallel.add_sums(accumulator, reduced)
+                parallel.add_sums(window, reduced)
+                epoch_samples += reduced.count
             del out
-            epoch_samples += int(y.shape[0])
             self._after_step(accumulator, window, epoch_samples, _now() - epoch_start)
             if window.count and pos.step % self.train_cfg.log_every_steps == 0:
                 window = MetricAccumulator(self.task, self.metric_names)
-            if self.flag.raised:
+            if self._stop_requested():
                 pos.partial_train = _accumulator_state(accumulator)
                 self._interrupted(consistent=True)
         pos.metrics = {"train": accumulator.result()}
         return True
 
-    def _step(self, x: Any, y: Any) -> tuple[float, Any, Any]:
+    def _step(self, x: Any, y: Any) -> tuple[float, Any, Any, Any]:
+        """One optimizer step; returns the loss, output, target and, under MPI, the global
+        batch's metric sums (``None`` in one process)."""
         from nettrain.nn.utils import clip_grad_norm_
 
         self._phase = "forward"
         x, y = to_device((x, y), self.parts.device)
         self.optimizer.zero_grad()
-        out = self.guard.forward(x)
-        loss = loss_call(self.parts.loss_fn, out, y)
-        value = float(loss.item())
+        if self.distributed:
+            loss, value, out, reduced = self._parallel_loss(x, y)
+        else:
+            out = self.guard.forward(x)
+            loss = loss_call(self.parts.loss_fn, out, y)
+            value, reduced = float(loss.item()), None
         if not math.isfinite(value):
             raise self._non_finite_error(value)
         loss.backward()
@@ -287,7 +335,29 @@ class TrainingSession:
         self.pos.step += 1
         self.pos.batch_in_epoch += 1
         self._phase = "idle"
-        return value, out.detach(), y
+        return value, out.detach(), y, reduced
+
+    def _parallel_loss(self, x: Any, y: Any) -> tuple[Any, float, Any, Any]:
+        """This rank's slice of the global batch: its scaled loss, the global batch's mean
+        loss and metric sums (equal on every rank), see ``training.parallel``."""
+        total = self.batch_sizes[self.pos.batch_in_epoch]
+        share = parallel.share_of(total, self.rank, self.world_size)
+        with parallel.sharded_draws(share):
+            out = self.guard.forward(x)
+        loss = loss_call(self.parts.loss_fn, out, y)
+        local = MetricAccumulator(self.task, self.metric_names)
+        if share.count:
+            local.update(float(loss.item()), out, y)
+        reduced, self._stop = parallel.reduce_step(local, self.flag.raised)
+        reduction = getattr(self.parts.loss_fn, "reduction", "mean")
+        scale = parallel.loss_scale(share, self.world_size, reduction)
+        if scale != 1.0:
+            loss = loss * scale
+        return loss, reduced.loss_sum / reduced.count, out, reduced
+
+    def _stop_requested(self) -> bool:
+        """Ctrl-C seen; under MPI decided in the step's all-reduce (all ranks stop together)."""
+        return self._stop if self.distributed else self.flag.raised
 
     def _after_step(
         self,
@@ -318,10 +388,22 @@ class TrainingSession:
         )
 
     def _validate(self) -> None:
-        if self.val_set is not None and len(self.val_set):
+        if self.val_set is None or not len(self.val_set):
+            return
+        if not self.distributed:
             self.pos.metrics["val"] = evaluate_split(
                 self.parts, self.val_set, self.config.data, self.metric_names, self.guard
             )
+            return
+        shard = parallel.shard_dataset(self.val_set, self.rank, self.world_size)
+        self.pos.metrics["val"] = evaluate_split(
+            self.parts,
+            shard,
+            self.config.data,
+            self.metric_names,
+            self.guard,
+            reduce=parallel.reduce_accumulator,
+        )
 
     def _end_of_epoch(self) -> None:
         pos = self.pos
@@ -347,7 +429,8 @@ class TrainingSession:
             )
         self._save_epoch_checkpoints()
         self._emit("epoch", metrics=pos.metrics)
-        if self.flag.raised:
+        stop = parallel.agree(self.flag.raised) if self.distributed else self.flag.raised
+        if stop:
             self._interrupted(consistent=True)
 
     def _end_of_run_partial(self) -> None:
@@ -379,8 +462,13 @@ class TrainingSession:
         """Encode the run now and write it under every label; remember the paths."""
         stopping = self.early_stopping.state_dict() if self.early_stopping is not None else None
         position = replace(self.pos, wall_time_s=self._wall(), early_stopping=stopping)
-        data = encode_run(self.resolved, self.parts, self.optimizer, self.scheduler, position)
-        paths = write_checkpoints(self.run_dir, data, labels)
+        if self.distributed:  # every rank must hold the same model before rank 0 saves it
+            parallel.check_replicas(self.model.state_dict().values(), f"at step {self.pos.step}")
+        if self.rank == 0:
+            data = encode_run(self.resolved, self.parts, self.optimizer, self.scheduler, position)
+            paths = write_checkpoints(self.run_dir, data, labels)
+        else:
+            paths = [self.run_dir / CHECKPOINTS / f"{label}.safetensors" for label in labels]
         if self.tensorboard is not None:
             self.tensorboard.flush()  # a crash after a checkpoint loses no curve before it
         for label, path in zip(labels, paths):
@@ -480,7 +568,10 @@ class TrainingSession:
             summary["stop_reason"] = self.stop_reason
         if error:
             summary["error"] = error
-        write_summary(self.run_dir, summary)
+        if self.distributed:
+            summary["world_size"] = self.world_size
+        if self.rank == 0:
+            write_summary(self.run_dir, summary)
         if status == "completed":
             self._emit("end", metrics=self.pos.metrics)
         return summary
