@@ -15,6 +15,7 @@ from nettrain.nn.modules import (
     rnn,
     sparse,
     sync_batchnorm,
+    transformer,
 )
 from nettrain.nn.modules.activation import *  # noqa: F403
 from nettrain.nn.modules.attention import *  # noqa: F403
@@ -30,6 +31,7 @@ from nettrain.nn.modules.pooling import *  # noqa: F403
 from nettrain.nn.modules.rnn import *  # noqa: F403
 from nettrain.nn.modules.sparse import *  # noqa: F403
 from nettrain.nn.modules.sync_batchnorm import *  # noqa: F403
+from nettrain.nn.modules.transformer import *  # noqa: F403
 
 _FAMILIES = (
     activation,
@@ -46,5 +48,6 @@ _FAMILIES = (
     rnn,
     sparse,
     sync_batchnorm,
+    transformer,
 )
 __all__ = [name for family in _FAMILIES for name in family.__all__]
