@@ -361,3 +361,27 @@ def wine() -> ArrayData:
 def breast_cancer() -> ArrayData:
     """scikit-learn's breast cancer (569 samples, 30 standardised features, 2 classes)."""
     return _sklearn("breast_cancer")
+
+
+@dataset(paths=("path",))
+def text(path: str, block_size: int, stride: int = 1, encoding: str = "utf-8") -> ArrayData:
+    """Character-level language modelling windows over one text file.
+
+    The vocabulary is the sorted set of characters in the file (so ids are reproducible).
+    Sample ``i`` is ``block_size`` character ids starting at ``i * stride`` (int64), and its
+    target is the same window shifted one character on: every position predicts the next
+    character, the (N, T) target layout that ``CrossEntropyLoss`` takes with (N, V, T) logits.
+    """
+    _positive(block_size=block_size, stride=stride)
+    chars = np.array(list(Path(path).read_text(encoding=encoding)))
+    if chars.size <= block_size:
+        raise ValueError(
+            f"{path} has {chars.size} characters; block_size={block_size} needs at least "
+            f"{block_size + 1}"
+        )
+    vocab, ids = np.unique(chars, return_inverse=True)
+    starts = np.arange(0, ids.size - block_size, stride)
+    window = starts[:, None] + np.arange(block_size)  # one gather, no Python loop
+    x = ids[window].astype(np.int64)
+    y = ids[window + 1].astype(np.int64)
+    return ArrayData(x, y, "classification", int(vocab.size))

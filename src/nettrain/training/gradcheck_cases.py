@@ -173,6 +173,28 @@ def _module_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, .
             {"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2, "groups": 2},
             lambda: (_t(2, 2, 4),),
         ),
+        **_transformer_specs(),
+    }
+
+
+def _transformer_specs() -> dict[str, tuple[dict[str, Any], Callable[[], tuple[Any, ...]]]]:
+    """h13-transformer's rows, kept apart so the case-table restructuring can move them."""
+    from nettrain import nn
+
+    small = {"d_model": 4, "nhead": 2, "dim_feedforward": 6, "dropout": 0.0}
+    seq = lambda: (_t(3, 1, 4),)  # noqa: E731
+    pair = lambda: (_t(2, 1, 4), _t(3, 1, 4, seed=1))  # noqa: E731
+    enc = nn.TransformerEncoderLayer(**small).double()
+    dec = nn.TransformerDecoderLayer(**small).double()
+    ids = lambda: (_labels(3, 5).reshape(1, 3),)  # noqa: E731
+    lm = {"vocab_size": 5, "block_size": 3, "d_model": 4, "nhead": 2, "dim_feedforward": 6}
+    return {
+        "TransformerEncoderLayer": (small, seq),
+        "TransformerDecoderLayer": (small, pair),
+        "TransformerEncoder": ({"encoder_layer": enc, "num_layers": 2}, seq),
+        "TransformerDecoder": ({"decoder_layer": dec, "num_layers": 2}, pair),
+        "Transformer": ({**small, "num_encoder_layers": 1, "num_decoder_layers": 1}, pair),
+        "TransformerLM": ({**lm, "num_layers": 1}, ids),
     }
 
 

@@ -184,6 +184,8 @@ def _populate() -> None:
         if base is None or not issubclass(obj, base):
             continue
         (LOSSES if name.endswith("Loss") else MODULES).add(obj, name)
+    from nettrain.training import models  # noqa: F401  (registers on import)
+
     _populate_optim()
 
 

@@ -16,6 +16,7 @@ from nettrain.nn.modules import (
     rnn_cell,
     sparse,
     sync_batchnorm,
+    transformer,
     upsampling,
 )
 from nettrain.nn.modules.activation import *  # noqa: F403
@@ -33,6 +34,7 @@ from nettrain.nn.modules.rnn import *  # noqa: F403
 from nettrain.nn.modules.rnn_cell import *  # noqa: F403
 from nettrain.nn.modules.sparse import *  # noqa: F403
 from nettrain.nn.modules.sync_batchnorm import *  # noqa: F403
+from nettrain.nn.modules.transformer import *  # noqa: F403
 from nettrain.nn.modules.upsampling import *  # noqa: F403
 
 _FAMILIES = (
@@ -52,5 +54,6 @@ _FAMILIES = (
     sparse,
     sync_batchnorm,
     upsampling,
+    transformer,
 )
 __all__ = [name for family in _FAMILIES for name in family.__all__]
