@@ -295,7 +295,7 @@ class _Backward:
                     shape = edges[j + 2]
                     dtype = edges[j + 3]
                     if create_graph:
-                        grad = _fit(grad, shape, dtype, True, self.tensor_xp)
+                        grad = _fit_tensor(grad, shape, dtype, self.tensor_xp)
                     else:
                         if grad.shape != shape:
                             grad = sum_to_shape(grad, shape, get_array_module(grad))
@@ -327,18 +327,15 @@ def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:
         raise RuntimeError(f"hook '{name}' {problem}; return a gradient like the one it got")
 
 
-def _fit(grad: Any, shape: tuple[int, ...], dtype: Any, graph: bool, tensor_xp: Any) -> Any:
-    """Make an op's input gradient match the input: unbroadcast, then cast."""
-    if graph:
-        if grad.shape != shape:
-            grad = sum_to_shape(grad, shape, tensor_xp)
-        if grad._data.dtype != dtype:
-            grad = grad.to(dtype)
-        return grad
+def _fit_tensor(grad: Any, shape: tuple[int, ...], dtype: Any, tensor_xp: Any) -> Any:
+    """Make a differentiable input gradient (a Tensor) match the input: unbroadcast, cast.
+
+    (Array gradients are fitted inline in ``_Backward.run``.)
+    """
     if grad.shape != shape:
-        grad = sum_to_shape(grad, shape, get_array_module(grad))
-    if grad.dtype != dtype:
-        grad = grad.astype(dtype)
+        grad = sum_to_shape(grad, shape, tensor_xp)
+    if grad._data.dtype != dtype:
+        grad = grad.to(dtype)
     return grad
 
 

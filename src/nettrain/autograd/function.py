@@ -157,15 +157,12 @@ class Function:
         return _apply(cls, args)
 
     def _unpack(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Check versions, then return arrays (fast path) or Tensors with history."""
+        """Check versions, then return arrays or Tensors with history.
+
+        ``saved_tensors`` returns the arrays itself when every version is current (the
+        hot path); this is the rest: a version error, or Tensors rebuilt with history.
+        """
         as_tensors = self._graph or not self._array_forward
-        if not as_tensors:  # the hot path: arrays back, after one version check each
-            for j in range(3, len(saved), 5):
-                counter = saved[j]
-                if counter is not None and counter[0] != saved[j + 1]:
-                    break
-            else:
-                return saved[0::5]
         out = []
         for j in range(0, len(saved), 5):
             array, kind, index, counter, version = saved[j : j + 5]
@@ -486,15 +483,13 @@ def _wrap_tensors(ctx: Function, args: tuple, out: Any, edges: Any) -> Any:
                 r._output_nr = i
                 r._requires_grad = True
         if ctx._saved is not None:
-            ctx._saved = _match_saved(ctx._saved, args, outs, results, False)
+            ctx._saved = _match_saved(ctx._saved, args, outs, results)
         ctx._out_meta = tuple((r._data.shape, r._data.dtype) for r in results)
     return results[0] if single else results
 
 
-def _match_saved(
-    saved: tuple, args: tuple, out_values: tuple, out_tensors: tuple, arrays: bool
-) -> tuple:
-    """Record, for each saved value, its source and its version now.
+def _match_saved(saved: tuple, args: tuple, out_values: tuple, out_tensors: tuple) -> tuple:
+    """Record, for each saved Tensor of a user Function, its source and its version now.
 
     The records are one flat tuple, five entries per value (array, kind, index,
     version counter, version), so a node holds one tuple rather than one per value.
@@ -506,7 +501,7 @@ def _match_saved(
             records += _NONE_RECORD
             continue
         for i, arg in enumerate(args):
-            if isinstance(arg, _Tensor) and (arg._data is value if arrays else arg is value):
+            if isinstance(arg, _Tensor) and arg is value:
                 record = (arg._data, _IN, i, arg._vc, arg._vc[0])
                 break
         else:
@@ -516,7 +511,7 @@ def _match_saved(
                     record = (t._data, _OUT, k, t._vc, t._vc[0])
                     break
         if record is None:
-            array = value if arrays or not isinstance(value, _Tensor) else value._data
+            array = value._data if isinstance(value, _Tensor) else value
             record = (array, _CONST, 0, None, 0)
         records += record
     return tuple(records)
