@@ -215,7 +215,6 @@ def validate_data(
     checker.check_name(data.get("name"))
     checker.check_specs(data)
     checker.check_monitor(data)
-    checker.check_not_yet_wired(data)
     if checker.issues or config is None:
         raise ConfigError(checker.sorted_issues())
     return ResolvedConfig(
@@ -281,18 +280,6 @@ class _Checker:
         except ConfigError as exc:
             for issue in exc.issues:
                 self.add("name", issue.message, issue.hint)
-
-    def check_not_yet_wired(self, data: dict[str, Any]) -> None:
-        """Options the schema knows but the training loop does not run yet: say so, rather
-        than accept them and silently train without them."""
-        train = data.get("train") if isinstance(data.get("train"), dict) else {}
-        accumulate = train.get("accumulate_grad_batches", 1)
-        if isinstance(accumulate, int) and not isinstance(accumulate, bool) and accumulate > 1:
-            self.add(
-                "train.accumulate_grad_batches",
-                "gradient accumulation is not available in the training loop yet",
-                "remove the key, or raise data.batch_size instead",
-            )
 
     def check_monitor(self, data: dict[str, Any]) -> None:
         """``train.early_stopping.monitor`` must name a metric this config logs."""

@@ -26,6 +26,7 @@ import yaml
 import nettrain
 from nettrain.errors import ConfigError, ConfigIssue
 from nettrain.training import parallel
+from nettrain.training.accumulation import accumulation_plan, optimizer_steps_per_epoch
 from nettrain.training.build import (
     build_components,
     build_optimizer,
@@ -117,6 +118,8 @@ class TrainingSession:
         self._phase = "idle"  # "forward" (safe to roll back) or "update" (params changing)
         self._rng_snapshot: dict[str, Any] | None = None
         self._accumulator: MetricAccumulator | None = None
+        # (batch_in_epoch, metric sums) where the current accumulation group began
+        self._group_mark: tuple[int, dict[str, Any]] | None = None
         # data parallel under mpiexec (training.parallel); one process: rank 0 of 1
         self.rank, self.world_size, self.distributed, self._stop = 0, 1, False, False
 
@@ -141,7 +144,23 @@ class TrainingSession:
         self.train_set = self.parts.splits.train
         self.val_set = self.parts.splits.val
         self.task = self.parts.splits.task
-        self.steps_per_epoch = len(self._loader(0))
+        # train.accumulate_grad_batches: K batches per optimizer step (training.accumulation)
+        self.accumulate = self.train_cfg.accumulate_grad_batches
+        if self.accumulate > 1 and self.distributed:
+            raise ConfigError(
+                ConfigIssue(
+                    "train.accumulate_grad_batches",
+                    "gradient accumulation is not available under mpiexec yet",
+                    hint="raise data.batch_size instead (it is the global batch)",
+                )
+            )
+        self.plan = accumulation_plan(
+            parallel.global_batch_sizes(
+                len(self.train_set), self.config.data.batch_size, bool(self.config.data.drop_last)
+            ),
+            self.accumulate,
+        )
+        self.steps_per_epoch = optimizer_steps_per_epoch(len(self._loader(0)), self.accumulate)
         if self.steps_per_epoch == 0:
             raise ConfigError(
                 ConfigIssue(
@@ -254,9 +273,12 @@ class TrainingSession:
                     raise  # all-reduce): no agreed state to save; the CLI aborts the job
                 # A second Ctrl-C (or one raised by a callback): roll back a half-done
                 # forward/backward; a half-applied optimizer step cannot be resumed exactly.
-                if self._accumulator is not None:
+                consistent = self._rollback_possible()
+                if consistent and self._group_mark is not None:  # back to the group's start
+                    self.pos.batch_in_epoch, self.pos.partial_train = self._group_mark
+                elif self._accumulator is not None:
                     self.pos.partial_train = _accumulator_state(self._accumulator)
-                self._interrupted(consistent=self._rollback_possible())
+                self._interrupted(consistent=consistent)
             if not finished:
                 self._end_of_run_partial()
                 return
@@ -283,12 +305,16 @@ class TrainingSession:
         epoch_start, epoch_samples = _now(), 0
         batches = itertools.islice(iter(self._loader(pos.epoch)), pos.batch_in_epoch, None)
         for x, y in batches:
-            if max_steps is not None and pos.step >= max_steps:
-                pos.partial_train = _accumulator_state(accumulator)
-                pos.metrics = {"train": accumulator.result()}
-                return False
-            self._rng_snapshot = nettrain.get_rng_state()  # cheap: the stream steps use
-            value, out, y, reduced = self._step(x, y)
+            scale, steps = self.plan[pos.batch_in_epoch]
+            if pos.batch_in_epoch % self.accumulate == 0:  # a group (one optimizer step) starts
+                if max_steps is not None and pos.step >= max_steps:
+                    pos.partial_train = _accumulator_state(accumulator)
+                    pos.metrics = {"train": accumulator.result()}
+                    return False
+                self._rng_snapshot = nettrain.get_rng_state()  # cheap: the stream steps use
+                self._group_mark = (pos.batch_in_epoch, _accumulator_state(accumulator))
+                self.optimizer.zero_grad()
+            value, out, y, reduced = self._step(x, y, scale, steps)
             if reduced is None:
                 accumulator.update(value, out, y)
                 window.update(value, out, y)
@@ -298,6 +324,9 @@ class TrainingSession:
                 parallel.add_sums(window, reduced)
                 epoch_samples += reduced.count
             del out
+            if not steps:
+                continue  # mid-group: no optimizer step, so nothing to log or stop at
+            self._group_mark = None
             self._after_step(accumulator, window, epoch_samples, _now() - epoch_start)
             if window.count and pos.step % self.train_cfg.log_every_steps == 0:
                 window = MetricAccumulator(self.task, self.metric_names)
@@ -307,14 +336,17 @@ class TrainingSession:
         pos.metrics = {"train": accumulator.result()}
         return True
 
-    def _step(self, x: Any, y: Any) -> tuple[float, Any, Any, Any]:
-        """One optimizer step; returns the loss, output, target and, under MPI, the global
-        batch's metric sums (``None`` in one process)."""
+    def _step(
+        self, x: Any, y: Any, scale: float = 1.0, steps: bool = True
+    ) -> tuple[float, Any, Any, Any]:
+        """Forward and backward of one batch, its loss scaled by ``scale`` (its share of an
+        accumulation group), then the optimizer step when ``steps``; returns the loss,
+        output, target and, under MPI, the global batch's metric sums (``None`` in one
+        process)."""
         from nettrain.nn.utils import clip_grad_norm_
 
         self._phase = "forward"
         x, y = to_device((x, y), self.parts.device)
-        self.optimizer.zero_grad()
         if self.distributed:
             loss, value, out, reduced = self._parallel_loss(x, y)
         else:
@@ -323,8 +355,13 @@ class TrainingSession:
             value, reduced = float(loss.item()), None
         if not math.isfinite(value):
             raise self._non_finite_error(value)
+        if scale != 1.0:
+            loss = loss * scale
         loss.backward()
         del loss  # the graph is freed by backward; drop the last reference too
+        self.pos.batch_in_epoch += 1
+        if not steps:
+            return value, out.detach(), y, reduced
         clip = self.train_cfg.grad_clip_norm
         self._phase = "update"
         if clip:
@@ -333,7 +370,6 @@ class TrainingSession:
         if self.scheduler is not None and self.per_batch:
             self.scheduler.step()
         self.pos.step += 1
-        self.pos.batch_in_epoch += 1
         self._phase = "idle"
         return value, out.detach(), y, reduced
 
