@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from nettrain.backend import Array, get_array_module
-from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad, lerp_
+from nettrain.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_hyperparameters,
+    effective_grad,
+    lerp_,
+)
 
 
 class Adamax(Optimizer):
@@ -39,16 +45,7 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,

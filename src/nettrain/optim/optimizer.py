@@ -348,3 +348,22 @@ def lerp_(xp: Any, start: Array, end: Array, weight: float, tmp: Array) -> None:
     else:
         tmp *= float(compute(1.0) - w)
         xp.subtract(end, tmp, out=start)
+
+
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_hyperparameters(**values: Any) -> None:
+    """PyTorch's constructor checks, in the order given, with its messages: each value must
+    be >= 0 (so NaN fails too); ``betas`` each in [0, 1).
+
+    Raises:
+        ValueError: the first value out of range, named as PyTorch names it.
+    """
+    for name, value in values.items():
+        if name == "betas":
+            for index, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        elif not value >= 0.0:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")

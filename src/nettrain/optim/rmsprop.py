@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from nettrain.backend import Array, get_array_module
-from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad, lerp_
+from nettrain.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_hyperparameters,
+    effective_grad,
+    lerp_,
+)
 
 
 class RMSprop(Optimizer):
@@ -40,16 +46,9 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not momentum >= 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not alpha >= 0.0:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_hyperparameters(
+            lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
         defaults = {
             "lr": lr,
             "momentum": momentum,

@@ -154,7 +154,7 @@ def abort_world(code: int) -> None:
 
 def _agreed(error: BaseException) -> bool:
     """Errors every rank raises at the same step, after a collective decided them."""
-    from nettrain.training.loop import NonFiniteLossError, TrainingInterrupted
+    from nettrain.training.errors import NonFiniteLossError, TrainingInterrupted
     from nettrain.training.parallel import ReplicaMismatchError
 
     return isinstance(error, (NonFiniteLossError, TrainingInterrupted, ReplicaMismatchError))
