@@ -1,6 +1,7 @@
 """Data-parallel scaling on one machine: the training step at 1 vs 2 MPI ranks.
 
-    python benchmarks/mpi_scaling.py            # needs the mpi extra (mpiexec, mpi4py)
+    python benchmarks/mpi_scaling.py              # needs the mpi extra (mpiexec, mpi4py)
+    python benchmarks/mpi_scaling.py --repeats 5  # more alternating repeats, steadier medians
 
 For the MLP (784-512-512-10) and the LeNet-style CNN, one global batch per step, float32:
 
@@ -9,12 +10,14 @@ For the MLP (784-512-512-10) and the LeNet-style CNN, one global batch per step,
 
 It reports the median step time, the speed-up over one process with two threads (the
 fair comparison: the same two cores), the time DDP waited for its all-reduces per step,
-and one blocking all-reduce of all the gradients alone. Timings on a shared machine are
-noisy: quote them as provisional.
+and one blocking all-reduce of all the gradients alone. The three setups alternate, repeat
+after repeat, so load drift hits them alike; each figure is the median over repeats of
+the per-run median step. Quote numbers from an idle machine only.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -25,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-WARMUP, STEPS = 3, 15
+WARMUP, STEPS = 5, 40
 BATCH = {"mlp": 256, "cnn": 64}
 
 
@@ -110,24 +113,42 @@ def _run(name: str, threads: int, ranks: int) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="alternating runs per setup")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import machine
+
+    print("\n".join(machine.describe()))
     print(
         f"{'workload':<6} {'setup':<18} {'step ms':>9} {'vs 1x2':>7} {'DDP wait ms':>12} "
         f"{'allreduce ms':>13}"
     )
+    setups = [
+        ("1 proc x 1 thread", 1, 1),
+        ("1 proc x 2 threads", 2, 1),
+        ("2 ranks x 1 thread", 1, 2),
+    ]
     for name in ("mlp", "cnn"):
-        rows = [
-            ("1 proc x 1 thread", 1, 1),
-            ("1 proc x 2 threads", 2, 1),
-            ("2 ranks x 1 thread", 1, 2),
-        ]
-        results = [(label, _run(name, t, r)) for label, t, r in rows]
-        base = results[1][1]["step_ms"]
-        for label, r in results:
-            wait = f"{r['wait_ms']:.2f}" if "wait_ms" in r else "-"
-            reduce = f"{r['allreduce_ms']:.2f} ({r['floats']:,} f32)" if "floats" in r else "-"
+        runs: dict[str, list[dict]] = {label: [] for label, _, _ in setups}
+        for _ in range(args.repeats):
+            for label, threads, ranks in setups:
+                runs[label].append(_run(name, threads, ranks))
+
+        def median(label: str, key: str, runs: dict[str, list[dict]] = runs) -> float:
+            return statistics.median(r[key] for r in runs[label])
+
+        base = median("1 proc x 2 threads", "step_ms")
+        for label, _, ranks in setups:
+            step = median(label, "step_ms")
+            wait = f"{median(label, 'wait_ms'):.2f}" if ranks > 1 else "-"
+            reduce = (
+                f"{median(label, 'allreduce_ms'):.2f} ({runs[label][0]['floats']:,} f32)"
+                if ranks > 1
+                else "-"
+            )
             print(
-                f"{name:<6} {label:<18} {r['step_ms']:>9.2f} {base / r['step_ms']:>6.2f}x "
-                f"{wait:>12} {reduce:>13}"
+                f"{name:<6} {label:<18} {step:>9.2f} {base / step:>6.2f}x {wait:>12} {reduce:>13}"
             )
 
 

@@ -17,7 +17,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import data as bench_data  # noqa: E402
 import lib_workloads  # noqa: E402
+import machine  # noqa: E402
 import numpy_ref  # noqa: E402
 
 FRAMEWORKS = ("nettrain", "torch", "numpy")
@@ -233,40 +233,6 @@ def table(rows: list[tuple[Spec, dict[str, Result]]], frameworks: list[str]) -> 
     return lines + ([""] + notes if notes else [])
 
 
-def describe_machine() -> list[str]:
-    import numpy as np
-
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    info = [
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, CPU {model}",
-        f"python {platform.python_version()}, numpy {np.__version__}",
-    ]
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        info.append(f"numpy BLAS: {blas.get('name')} {blas.get('version')}")
-    except Exception:
-        pass
-    try:
-        import torch
-
-        how = "set by --torch-threads" if _torch_threads_set else "default"
-        info.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads ({how})")
-    except ImportError:
-        info.append("torch: not installed (PyTorch columns empty)")
-    env = {k: v for k, v in os.environ.items() if "THREAD" in k or k.startswith("MALLOC")}
-    if env:
-        info.append(f"environment: {env}")
-    return info
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -306,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.set_num_threads(args.torch_threads)
     except ImportError:
         frameworks = ["nettrain", "numpy"]
-    print("\n".join(describe_machine()), flush=True)
+    print("\n".join(machine.describe(_torch_threads_set)), flush=True)
     rows = []
     for spec in SPECS:
         if spec.key not in wanted:
