@@ -137,6 +137,17 @@ def test_a_drifting_replica_is_detected(tmp_path):
     assert "replicas" in proc.stderr and "differ" in proc.stderr, proc.stderr
 
 
+def test_accumulation_under_two_ranks_equals_one_process(tmp_path):
+    # K=4 over six batches per epoch: one full group and a short one (with the short batch);
+    # mid-group batches run inside DDP's no_sync, the group's last batch averages the sum
+    config = _config(tmp_path, **{"epochs: 3": "epochs: 3\n  accumulate_grad_batches: 4"})
+    _train(tmp_path / "one", config, None, env=F64)
+    _train(tmp_path / "two", config, 2, env=F64)
+    run = _only_run(tmp_path / "two")
+    _assert_same_run(_only_run(tmp_path / "one"), run, RTOL_F64)
+    assert json.loads((run / "summary.json").read_text())["steps"] == 3 * 2
+
+
 @pytest.mark.parametrize(("first", "second"), [(2, None), (None, 2)])
 def test_resume_with_another_number_of_ranks_is_exact(tmp_path, first, second):
     config = _config(tmp_path)

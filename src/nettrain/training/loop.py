@@ -144,16 +144,9 @@ class TrainingSession:
         self.train_set = self.parts.splits.train
         self.val_set = self.parts.splits.val
         self.task = self.parts.splits.task
-        # train.accumulate_grad_batches: K batches per optimizer step (training.accumulation)
+        # train.accumulate_grad_batches: K batches per optimizer step (training.accumulation);
+        # under MPI the plan is over global batches, so it does not depend on the rank count
         self.accumulate = self.train_cfg.accumulate_grad_batches
-        if self.accumulate > 1 and self.distributed:
-            raise ConfigError(
-                ConfigIssue(
-                    "train.accumulate_grad_batches",
-                    "gradient accumulation is not available under mpiexec yet",
-                    hint="raise data.batch_size instead (it is the global batch)",
-                )
-            )
         self.plan = accumulation_plan(
             parallel.global_batch_sizes(
                 len(self.train_set), self.config.data.batch_size, bool(self.config.data.drop_last)
@@ -347,7 +340,10 @@ class TrainingSession:
 
         self._phase = "forward"
         x, y = to_device((x, y), self.parts.device)
-        if self.distributed:
+        if self.distributed and not steps:  # mid-group: gradients add up locally, no all-reduce
+            with self.runner.no_sync():
+                loss, value, out, reduced = self._parallel_loss(x, y)
+        elif self.distributed:  # the group's last batch: DDP averages the summed gradients
             loss, value, out, reduced = self._parallel_loss(x, y)
         else:
             out = self.guard.forward(x)
