@@ -10,6 +10,8 @@ import numpy as np
 
 CHAIN_PAIRS = 1000  # 2,000 elementwise ops
 MLP_SIZES = (784, 512, 512, 10)
+LSTM = {"seq": 32, "batch": 32, "input": 128, "hidden": 128, "classes": 10}
+TRANSFORMER = {"seq": 64, "batch": 16, "d_model": 128, "heads": 4, "ff": 512, "classes": 10}
 
 
 def _uniform(rng: np.random.Generator, shape: tuple, fan_in: int) -> np.ndarray:
@@ -27,6 +29,31 @@ def mlp_params(rng: np.random.Generator) -> list[np.ndarray]:
     for fan_in, fan_out in zip(MLP_SIZES[:-1], MLP_SIZES[1:]):
         params += _linear(rng, fan_in, fan_out)
     return params
+
+
+def lstm_params(rng: np.random.Generator) -> list[np.ndarray]:
+    """nn.LSTM(128, 128) (weight_ih, weight_hh, bias_ih, bias_hh; gates i, f, g, o), Linear."""
+    i, h = LSTM["input"], LSTM["hidden"]
+    shapes = [(4 * h, i), (4 * h, h), (4 * h,), (4 * h,)]
+    return [_uniform(rng, s, h) for s in shapes] + _linear(rng, h, LSTM["classes"])
+
+
+def transformer_params(rng: np.random.Generator) -> list[np.ndarray]:
+    """nn.TransformerEncoderLayer(128, 4, 512) in parameters() order, then Linear(128, 10)."""
+    d, ff = TRANSFORMER["d_model"], TRANSFORMER["ff"]
+    ones, zeros = np.ones(d, np.float32), np.zeros(d, np.float32)
+    return [
+        _uniform(rng, (3 * d, d), d),  # self_attn.in_proj_weight (q, k, v stacked)
+        np.zeros(3 * d, np.float32),  # self_attn.in_proj_bias
+        *_linear(rng, d, d),  # self_attn.out_proj
+        *_linear(rng, d, ff),  # linear1
+        *_linear(rng, ff, d),  # linear2
+        ones,  # norm1.weight
+        zeros,  # norm1.bias
+        ones.copy(),  # norm2.weight
+        zeros.copy(),  # norm2.bias
+        *_linear(rng, d, TRANSFORMER["classes"]),
+    ]
 
 
 def make(workload: str, batch: int | None = None) -> dict:
@@ -68,6 +95,25 @@ def make(workload: str, batch: int | None = None) -> dict:
             "y": rng.integers(0, 10, size=batch).astype(np.int64),
             "lr": 0.01,
             "momentum": 0.9,
+        }
+    if workload == "lstm":
+        shape = (LSTM["seq"], LSTM["batch"], LSTM["input"])
+        return {
+            "params": lstm_params(rng),
+            "x": rng.standard_normal(shape).astype(np.float32),
+            "y": rng.integers(0, LSTM["classes"], size=LSTM["batch"]).astype(np.int64),
+            "lr": 0.01,
+            "momentum": 0.9,
+        }
+    if workload == "transformer":
+        shape = (TRANSFORMER["batch"], TRANSFORMER["seq"], TRANSFORMER["d_model"])
+        return {
+            "params": transformer_params(rng),
+            "x": rng.standard_normal(shape).astype(np.float32),
+            "y": rng.integers(0, TRANSFORMER["classes"], size=shape[0]).astype(np.int64),
+            "lr": 0.01,
+            "momentum": 0.9,
+            "config": TRANSFORMER,
         }
     if workload == "adam":
         params = mlp_params(rng)

@@ -42,9 +42,26 @@ def _copy_params(lib: Any, module: Any, arrays: list) -> None:
     params = list(module.parameters())
     if len(params) != len(arrays):
         raise Skip(f"expected {len(arrays)} parameters, the model has {len(params)}")
+    for p, a in zip(params, arrays):
+        if tuple(p.shape) != a.shape:  # a layout mismatch would compare different models
+            raise Skip(f"parameter of shape {tuple(p.shape)} where the data has {a.shape}")
     with lib.no_grad():
         for p, a in zip(params, arrays):
             p.copy_(lib.from_numpy(a))
+
+
+def _sgd_step(net: Any, F: Any, optim: Any, x: Any, y: Any, data: dict) -> Callable[[], Any]:
+    """zero_grad, cross-entropy of net(x) against y, backward, SGD(momentum) step."""
+    opt = optim.SGD(net.parameters(), lr=data["lr"], momentum=data["momentum"])
+
+    def step() -> Any:
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
 
 
 def build_toy(name: str, data: dict) -> Callable[[], Any]:
@@ -121,18 +138,7 @@ def build_mlp(name: str, data: dict) -> Callable[[], Any]:
         nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)
     )
     _copy_params(lib, net, data["params"])
-    opt = optim.SGD(net.parameters(), lr=data["lr"], momentum=data["momentum"])
-    x = _tensor(lib, data["x"])
-    y = _tensor(lib, data["y"])
-
-    def step() -> Any:
-        opt.zero_grad()
-        loss = F.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _sgd_step(net, F, optim, _tensor(lib, data["x"]), _tensor(lib, data["y"]), data)
 
 
 def build_cnn(name: str, data: dict) -> Callable[[], Any]:
@@ -152,18 +158,50 @@ def build_cnn(name: str, data: dict) -> Callable[[], Any]:
         nn.Linear(400, 10),
     )
     _copy_params(lib, net, data["params"])
-    opt = optim.SGD(net.parameters(), lr=data["lr"], momentum=data["momentum"])
-    x = _tensor(lib, data["x"])
-    y = _tensor(lib, data["y"])
+    return _sgd_step(net, F, optim, _tensor(lib, data["x"]), _tensor(lib, data["y"]), data)
 
-    def step() -> Any:
-        opt.zero_grad()
-        loss = F.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        return loss
 
-    return step
+def build_lstm(name: str, data: dict) -> Callable[[], Any]:
+    """nn.LSTM(128, 128) over 32 steps of a batch of 32, Linear on the last output, SGD."""
+    lib, nn, F, optim = load(name)
+    _require(nn, "LSTM", "Linear", "Module")
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(128, 128)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, x: Any) -> Any:
+            out, _ = self.lstm(x)
+            return self.head(out[-1])
+
+    net = Net()
+    _copy_params(lib, net, data["params"])
+    return _sgd_step(net, F, optim, _tensor(lib, data["x"]), _tensor(lib, data["y"]), data)
+
+
+def build_transformer(name: str, data: dict) -> Callable[[], Any]:
+    """One TransformerEncoderLayer (d 128, 4 heads, ff 512, no dropout), mean over the
+    sequence, Linear to 10 classes, SGD."""
+    lib, nn, F, optim = load(name)
+    _require(nn, "TransformerEncoderLayer", "Linear", "Module")
+    cfg = data["config"]
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block = nn.TransformerEncoderLayer(
+                cfg["d_model"], cfg["heads"], cfg["ff"], dropout=0.0, batch_first=True
+            )
+            self.head = nn.Linear(cfg["d_model"], cfg["classes"])
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.block(x).mean(dim=1))
+
+    net = Net()
+    _copy_params(lib, net, data["params"])
+    return _sgd_step(net, F, optim, _tensor(lib, data["x"]), _tensor(lib, data["y"]), data)
 
 
 def build_adam(name: str, data: dict) -> Callable[[], Any]:
@@ -191,4 +229,6 @@ BUILDERS = {
     "mlp": build_mlp,
     "cnn": build_cnn,
     "adam": build_adam,
+    "lstm": build_lstm,
+    "transformer": build_transformer,
 }

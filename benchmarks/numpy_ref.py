@@ -255,6 +255,76 @@ def build_adam(data: dict) -> Callable[[], float]:
     return step
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out = np.negative(x)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+def build_lstm(data: dict) -> Callable[[], float]:
+    """One-layer LSTM over T steps, Linear on the last hidden state, cross-entropy, SGD.
+
+    The input projection of all T steps is one GEMM, as is its weight gradient; only the
+    recurrent product runs per step (forward and backward through time).
+    """
+    params = [p.copy() for p in data["params"]]
+    w_ih, w_hh, b_ih, b_hh, w_out, b_out = params
+    x, y = data["x"], data["y"]
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
+    x2d = x.reshape(steps * batch, inputs)
+    bufs: list[Any] = [None] * 6
+    lr, momentum = data["lr"], data["momentum"]
+    gates = np.empty((steps, batch, 4 * hidden), np.float32)  # activated i, f, g, o
+    cells = np.empty((steps + 1, batch, hidden), np.float32)  # c_{-1} = 0 first
+    hs = np.empty((steps + 1, batch, hidden), np.float32)  # h_{-1} = 0 first
+
+    def step() -> float:
+        pre = (x2d @ w_ih.T).reshape(steps, batch, 4 * hidden)
+        pre += b_ih + b_hh
+        cells[0] = 0.0
+        hs[0] = 0.0
+        for t in range(steps):
+            z = pre[t] + hs[t] @ w_hh.T
+            act = gates[t]
+            act[:, : 2 * hidden] = _sigmoid(z[:, : 2 * hidden])
+            np.tanh(z[:, 2 * hidden : 3 * hidden], out=act[:, 2 * hidden : 3 * hidden])
+            act[:, 3 * hidden :] = _sigmoid(z[:, 3 * hidden :])
+            i, f, g, o = np.split(act, 4, axis=1)
+            np.multiply(f, cells[t], out=cells[t + 1])
+            cells[t + 1] += i * g
+            np.multiply(o, np.tanh(cells[t + 1]), out=hs[t + 1])
+        logits = hs[steps] @ w_out.T
+        logits += b_out
+        loss, gz = _softmax_ce(logits, y)
+        gw_out = gz.T @ hs[steps]
+        gb_out = gz.sum(axis=0)
+        dh = gz @ w_out
+        dc = np.zeros((batch, hidden), np.float32)
+        dgates = np.empty_like(gates)
+        gw_hh = np.zeros_like(w_hh)
+        for t in range(steps - 1, -1, -1):
+            i, f, g, o = np.split(gates[t], 4, axis=1)
+            tc = np.tanh(cells[t + 1])
+            dc += dh * o * (1.0 - tc * tc)
+            di, df, dg, do = np.split(dgates[t], 4, axis=1)
+            np.multiply(dc * g, i * (1.0 - i), out=di)
+            np.multiply(dc * cells[t], f * (1.0 - f), out=df)
+            np.multiply(dc * i, 1.0 - g * g, out=dg)
+            np.multiply(dh * tc, o * (1.0 - o), out=do)
+            dc *= f
+            gw_hh += dgates[t].T @ hs[t]
+            dh = dgates[t] @ w_hh
+        flat = dgates.reshape(steps * batch, 4 * hidden)
+        gw_ih = flat.T @ x2d
+        gb = flat.sum(axis=0)
+        _sgd(params, [gw_ih, gw_hh, gb, gb, gw_out, gb_out], bufs, lr, momentum)
+        return loss
+
+    return step
+
+
 BUILDERS = {
     "toy": build_toy,
     "op": build_op,
@@ -262,4 +332,5 @@ BUILDERS = {
     "mlp": build_mlp,
     "cnn": build_cnn,
     "adam": build_adam,
+    "lstm": build_lstm,
 }

@@ -59,6 +59,8 @@ SPECS = [
     Spec("mlp1024", "mlp", 1024, bench_data.mlp_flops(1024)),
     Spec("cnn", "cnn", 64),
     Spec("adam", "adam"),
+    Spec("lstm", "lstm", 32),
+    Spec("transformer", "transformer", 16),
 ]
 EXTRA = ("cli", "memory")
 
@@ -94,6 +96,8 @@ def build(framework: str, spec: Spec) -> Callable[[], Any]:
     """The step function of ``framework`` for ``spec`` (raises lib_workloads.Skip)."""
     inputs = bench_data.make(spec.workload, spec.batch)
     if framework == "numpy":
+        if spec.workload not in numpy_ref.BUILDERS:
+            raise lib_workloads.Skip("no hand-written numpy version")
         return numpy_ref.BUILDERS[spec.workload](inputs)
     return lib_workloads.BUILDERS[spec.workload](framework, inputs)
 
