@@ -41,8 +41,9 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict[str, Any]:
-        """The stream's state as a JSON-serialisable dict."""
-        return {"seed": self._seed, "bit_generator": _jsonable(self._rng.bit_generator.state)}
+        """The stream's state as a JSON-serialisable dict (PCG64's state is plain Python ints
+        and strings, so it needs no conversion: the loop snapshots it at every step)."""
+        return {"seed": self._seed, "bit_generator": self._rng.bit_generator.state}
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore a state from ``get_state``."""
@@ -79,14 +80,6 @@ class Generator:
         its rows of a batch-shaped draw."""
         if draws:
             self._rng.bit_generator.advance(int(draws))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 default_generator = Generator()

@@ -367,6 +367,8 @@ def make_loader(dataset: Any, data_cfg: DataConfig, seed: int, epoch: int, train
 
 def to_device(batch: Any, device: str) -> Any:
     """Move a batch (a tensor or a tuple of tensors) to ``device``."""
+    if device == "cpu":  # the loader's tensors are already there: nothing to walk
+        return batch
     if isinstance(batch, (list, tuple)):
         return type(batch)(to_device(b, device) for b in batch)
-    return batch if device == "cpu" else batch.to(device)
+    return batch.to(device)

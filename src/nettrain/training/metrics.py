@@ -38,15 +38,18 @@ class MetricAccumulator:
         self.correct = 0
         self.abs_sum = 0.0
         self.sq_sum = 0.0
+        # decided once: update runs twice per training step (epoch and log window)
+        self._counts_correct = "accuracy" in self.metrics and task == "classification"
+        self._sums_errors = task == "regression" and bool({"mae", "mse", "rmse"} & {*self.metrics})
 
     def update(self, loss: float, output: Any, target: Any) -> None:
         """Add one batch: ``loss`` is the batch mean, ``output``/``target`` are tensors."""
         n = int(output.shape[0]) if len(output.shape) else 1
         self.count += n
         self.loss_sum += loss * n
-        if "accuracy" in self.metrics and self.task == "classification":
+        if self._counts_correct:
             self.correct += _correct(output, target)
-        if self.task == "regression" and {"mae", "mse", "rmse"} & set(self.metrics):
+        if self._sums_errors:
             diff = (output.detach() - target.detach().reshape(output.shape)).cpu().numpy()
             per_sample = max(diff.size // max(n, 1), 1)  # mean over every output element
             self.abs_sum += float(abs(diff).sum()) / per_sample
