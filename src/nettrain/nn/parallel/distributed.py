@@ -56,9 +56,7 @@ def _reachable_leaves(outputs: list[Tensor]) -> set[int]:
         if isinstance(node, Tensor):
             leaves.add(id(node))
             continue
-        edges = node._edges
-        if edges:
-            stack.extend(child for child in edges[0::4] if child is not None)
+        stack.extend(child for child, _ in node.next_functions if child is not None)
     return leaves
 
 
