@@ -65,7 +65,11 @@ def _run(kwargs: dict[str, Any], dtype: Any, steps: int) -> tuple[Any, Any, list
 def test_lbfgs_float64_matches_torch(kwargs: dict[str, Any]) -> None:
     t_opt, n_opt, tp, npp = _run(kwargs, np.float64, steps=4)
     for n, t in zip(npp, tp):
-        np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=1e-9, atol=1e-12)
+        # four steps of line search amplify float64 rounding, whose order differs between
+        # BLAS builds (MKL vs OpenBLAS): compare against the tensor's scale, not per element
+        expected = t.detach().numpy()
+        scale = float(np.abs(expected).max())
+        np.testing.assert_allclose(n.detach().numpy(), expected, rtol=1e-9, atol=1e-9 * scale)
     t_state, n_state = t_opt.state_dict()["state"][0], n_opt.state_dict()["state"][0]
     assert sorted(n_state) == sorted(t_state)
     assert n_state["func_evals"] == t_state["func_evals"]
