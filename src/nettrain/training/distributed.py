@@ -43,6 +43,7 @@ _EXIT_INTERRUPTED = 130  # the CLI's exit code for Ctrl-C
 # How long a rank other than 0 waits, after an error rank 0 most likely shares (a config
 # error), for rank 0's abort to end it before it prints a second copy of the message.
 GRACE_S = 5.0
+ABORT_DRAIN_S = 0.3  # seconds for the launcher to forward output before MPI_Abort
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -149,6 +150,9 @@ def abort_world(code: int) -> None:
     except BackendUnavailableError:
         return  # no MPI: the launcher's other processes cannot be reached from here
     if mpi.COMM_WORLD.Get_size() > 1:  # a world of 1 under a foreign launcher: just exit
+        # the launcher forwards this rank's output through a pipe; aborting at once can kill
+        # its forwarder before the message just flushed reaches the terminal (seen under load)
+        time.sleep(ABORT_DRAIN_S)
         mpi.COMM_WORLD.Abort(code)
 
 
