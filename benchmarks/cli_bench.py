@@ -128,8 +128,8 @@ def section(rounds: int) -> list[str]:
             run_library(SHORT)
             for _ in range(max(3, min(rounds, 5))):  # alternating, so drift hits both alike
                 for epochs in (SHORT, LONG):
-                    key = ("cli", epochs)
-                    times.setdefault(key, []).append(run_cli(configs[epochs], Path(tmp) / "runs"))
+                    cli = run_cli(configs[epochs], Path(tmp) / "runs")
+                    times.setdefault(("cli", epochs), []).append(cli)
                     times.setdefault(("lib", epochs), []).append(run_library(epochs))
         except Exception as exc:  # report, don't crash the other workloads' report
             return [f"cli: failed ({type(exc).__name__}: {str(exc)[:200]})"]

@@ -51,8 +51,8 @@ def _copy_params(lib: Any, module: Any, arrays: list) -> None:
 
 
 def _sgd_step(net: Any, F: Any, optim: Any, x: Any, y: Any, data: dict) -> Callable[[], Any]:
-    """zero_grad, cross-entropy of net(x) against y, backward, SGD(momentum) step."""
-    opt = optim.SGD(net.parameters(), lr=data["lr"], momentum=data["momentum"])
+    """zero_grad, cross-entropy of net(x) against y, backward, SGD step (momentum if given)."""
+    opt = optim.SGD(net.parameters(), lr=data["lr"], momentum=data.get("momentum", 0))
 
     def step() -> Any:
         opt.zero_grad()
@@ -81,18 +81,7 @@ def build_toy(name: str, data: dict) -> Callable[[], Any]:
 
     net = Net()
     _copy_params(lib, net, data["params"])
-    opt = optim.SGD(net.parameters(), lr=data["lr"])
-    x = _tensor(lib, data["x"])
-    y = _tensor(lib, data["y"])
-
-    def step() -> Any:
-        opt.zero_grad()
-        loss = F.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _sgd_step(net, F, optim, _tensor(lib, data["x"]), _tensor(lib, data["y"]), data)
 
 
 def build_op(name: str, data: dict) -> Callable[[], Any]:

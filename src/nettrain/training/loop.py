@@ -13,6 +13,7 @@ to an uninterrupted one (CPU).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -340,11 +341,11 @@ class TrainingSession:
 
         self._phase = "forward"
         x, y = to_device((x, y), self.parts.device)
-        if self.distributed and not steps:  # mid-group: gradients add up locally, no all-reduce
-            with self.runner.no_sync():
+        if self.distributed:
+            # mid-group the gradients add up locally (no all-reduce); the group's last batch
+            # lets DDP average the summed gradients
+            with contextlib.nullcontext() if steps else self.runner.no_sync():
                 loss, value, out, reduced = self._parallel_loss(x, y)
-        elif self.distributed:  # the group's last batch: DDP averages the summed gradients
-            loss, value, out, reduced = self._parallel_loss(x, y)
         else:
             out = self.guard.forward(x)
             loss = loss_call(self.parts.loss_fn, out, y)
