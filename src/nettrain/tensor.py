@@ -19,8 +19,8 @@ import numpy as np
 from nettrain import dtypes as _dtypes
 from nettrain._repr import tensor_repr
 from nettrain._tensor_methods import TensorMethods
+from nettrain.autograd import _apply
 from nettrain.autograd import api as _autograd_api
-from nettrain.autograd import function as _function
 from nettrain.autograd import grad_mode as _grad_mode
 from nettrain.backend import (
     Array,
@@ -50,7 +50,7 @@ _F: Any = None
 _creation: Any = None
 
 _grad_state = _grad_mode._state
-_apply = _function._apply
+_apply_binary = _apply.apply_binary
 
 
 class RemovableHandle:
@@ -132,16 +132,15 @@ class Tensor(TensorMethods):
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
+    @staticmethod
     def _make(
-        cls,
         array: Array,
         grad_fn: Any = None,
         output_nr: int = 0,
         requires_grad: bool = False,
         counter: list[int] | None = None,
     ) -> Tensor:
-        """Wrap an array without copying or validation (the fast internal constructor)."""
+        """Wrap an array without copying or validation: the one internal constructor."""
         tensor = object.__new__(Tensor)
         tensor._data = array
         tensor._requires_grad = requires_grad
@@ -411,6 +410,7 @@ class Tensor(TensorMethods):
         node = self.grad_fn
         if node._retained is None:
             node._retained = {}
+            node._simple = False  # the engine's inline path does not store retained grads
         node._retained[self._output_nr] = weakref.ref(self)
 
     @property
@@ -435,6 +435,7 @@ class Tensor(TensorMethods):
             node = self.grad_fn
             if node._pre_hooks is None:
                 node._pre_hooks = {}
+                node._simple = False  # the engine's inline path runs no hooks
             hooks = node._pre_hooks.setdefault(self._output_nr, _HookList())
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
@@ -579,7 +580,7 @@ class Tensor(TensorMethods):
 
     def __add__(self, other: Any) -> Tensor:
         if type(other) is Tensor:  # the hot path: straight to the op
-            return _apply(_Add, (self, other))
+            return _apply_binary(_Add, self, other)
         return _F.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
@@ -590,7 +591,7 @@ class Tensor(TensorMethods):
 
     def __sub__(self, other: Any) -> Tensor:
         if type(other) is Tensor:  # the hot path: straight to the op
-            return _apply(_Sub, (self, other))
+            return _apply_binary(_Sub, self, other)
         return _F.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -601,7 +602,7 @@ class Tensor(TensorMethods):
 
     def __mul__(self, other: Any) -> Tensor:
         if type(other) is Tensor:  # the hot path: straight to the op
-            return _apply(_Mul, (self, other))
+            return _apply_binary(_Mul, self, other)
         return _F.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:

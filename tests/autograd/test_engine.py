@@ -447,3 +447,50 @@ def test_in_place_on_reshape_copy_leaves_base_alone() -> None:
         (y.sum() + (r * lib.arange(6.0)).sum()).backward()
         results.append((y.tolist(), x.grad.tolist()))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_mode_inside_backward_is_create_graph_like_torch(create_graph: bool) -> None:
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (nt, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * x
+
+        def hook(grad: object, lib: object = lib) -> None:
+            seen[lib.__name__] = lib.is_grad_enabled()
+
+        y.register_hook(hook)
+        y.sum().backward(create_graph=create_graph)
+        assert lib.is_grad_enabled()  # restored after the run
+    assert seen == {"nettrain": create_graph, "torch": create_graph}
+
+
+def test_plain_backward_after_a_differentiable_one_on_a_retained_graph() -> None:
+    # create_graph swaps a node's namespace for Tensors while it runs; a later plain
+    # backward through the same (retained) nodes must get arrays again
+    x = nt.tensor([1.0, 2.0, 3.0], dtype=nt.float64, requires_grad=True)
+    loss = x.sin().sum()  # Sin's backward calls ctx.xp.cos
+    (dx,) = autograd_grad(loss, [x], create_graph=True, retain_graph=True)
+    assert np.allclose(dx.tolist(), np.cos([1.0, 2.0, 3.0])) and dx.requires_grad
+    loss.backward()
+    assert type(x.grad._data) is np.ndarray
+    assert np.allclose(x.grad.tolist(), np.cos([1.0, 2.0, 3.0]))
+
+
+def test_next_functions_and_saved_records_follow_the_named_layout() -> None:
+    from nettrain.autograd import _apply
+
+    a = nt.ones(2, requires_grad=True)
+    b = nt.ones(2)  # no grad: no edge
+    c = a * 2.0
+    y = c * b
+    node = y.grad_fn
+    assert node.next_functions == ((c.grad_fn, 0), (None, 0))
+    assert len(node._edges) == 2 * _apply.EDGE_WIDTH
+    records = list(_apply.fields(node._saved_records, _apply.RECORD_WIDTH))
+    assert [(source, index) for _, _, source, index in records] == [
+        (_apply.INPUT, 0),
+        (_apply.INPUT, 1),
+    ]
+    assert records[0][0] is c._vc and records[1][0] is b._vc

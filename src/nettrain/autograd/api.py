@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nettrain.autograd import engine
-from nettrain.autograd import function as _function
+from nettrain.autograd import _apply, engine
 from nettrain.backend import get_array_module
 
 
 def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, _function._Tensor):  # set when nettrain.tensor loads
+    if isinstance(value, _apply.Tensor):  # set when nettrain.tensor loads
         return [value]
     return list(value)
 
 
 def _seed_gradients(tensors: list[Any], grads: Any, keep_tensors: bool = False) -> list[Any]:
     """The starting gradients: given ones (checked), or 1 for scalar outputs."""
-    Tensor = _function._Tensor  # noqa: N806 - the class, set when nettrain.tensor loads
+    Tensor = _apply.Tensor  # noqa: N806 - the class, set when nettrain.tensor loads
     grads = [None] * len(tensors) if grads is None else _as_list(grads)
     if len(grads) != len(tensors):
         raise RuntimeError(f"got {len(grads)} gradients for {len(tensors)} outputs")

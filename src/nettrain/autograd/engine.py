@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as _np
-
-from nettrain.autograd import function as _function
-from nettrain.autograd import grad_mode
+from nettrain.autograd import _apply, grad_mode
 from nettrain.autograd.function import Function
 from nettrain.backend import get_array_module
 
@@ -46,30 +43,34 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...], xp: Any) -> Any:
     return grad
 
 
-def _dependencies(root_nodes: list[Any], tensor_cls: type) -> dict[Any, int]:
-    """Count, for every node reachable from the roots, how many edges point at it."""
-    deps: dict[Any, int] = {}
-    roots = set(root_nodes)
-    stack = list(roots)
-    get = deps.get
+def _topological_order(roots: list[Any], tensor_cls: type) -> list[Any]:
+    """Every node reachable from the roots, each one after all the nodes it feeds.
+
+    An iterative depth-first walk: a node is appended once everything below it is, so
+    the reversed list runs consumers before producers. (A node that is "seen" but not
+    yet appended is an ancestor on the current path; in a DAG it is never revisited.)
+    """
+    order: list[Any] = []
+    seen: set[Any] = set()
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
-        node = stack.pop()
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
         if isinstance(node, tensor_cls):
             continue
         edges = node._edges
-        if edges is None:
-            continue
-        for child in edges[0::4]:
-            if child is None:
-                continue
-            count = get(child)
-            if count is None:  # first edge to it: visit it (roots are already queued)
-                deps[child] = 1
-                if child not in roots:
-                    stack.append(child)
-            else:
-                deps[child] = count + 1
-    return deps
+        if edges is not None:
+            for child in edges[:: _apply.EDGE_WIDTH]:
+                if child is not None and child not in seen:
+                    stack.append((child, False))
+    order.reverse()
+    return order
 
 
 class _Backward:
@@ -82,7 +83,7 @@ class _Backward:
         capture: dict[Any, int] | None,
         accumulate: bool,
     ) -> None:
-        self.tensor_cls = _function._Tensor  # set when nettrain.tensor loads
+        self.tensor_cls = _apply.Tensor  # set when nettrain.tensor loads
         self.tensor_xp = _tensor_xp()
         self.retain_graph = retain_graph
         self.create_graph = create_graph
@@ -173,6 +174,7 @@ class _Backward:
         graph = self.create_graph and node.supports_double_backward
         if self.create_graph and not graph:
             grads = [g._data for g in grads]
+        forward_xp = node.xp
         if graph or not node._array_forward:
             node.xp = self.tensor_xp
             if not graph:
@@ -184,7 +186,9 @@ class _Backward:
         try:
             result = type(node).backward(node, *grads)
         finally:
-            _grad_state[0] = self.previous_mode
+            _grad_state[0] = self.create_graph  # the mode of the whole run
+            node.xp = forward_xp  # the inline path relies on the forward's namespace
+            node._graph = False
         if type(result) is not tuple:
             result = (result,)
         if not node._array_forward:
@@ -200,7 +204,7 @@ class _Backward:
 
     def _check_user_result(self, node: Function, result: tuple, graph: bool) -> tuple:
         """User Functions return Tensors, one per forward input."""
-        expected = len(node._edges) // 4
+        expected = len(node._edges) // _apply.EDGE_WIDTH
         if len(result) < expected:
             raise RuntimeError(
                 f"function {node._node_name} returned an incorrect number of gradients "
@@ -219,9 +223,21 @@ class _Backward:
     def run(self, roots: list[tuple[Any, int, Any]]) -> None:
         """Propagate the root gradients through the whole reachable graph.
 
-        The loop is the engine's hot path: a node that needs none of the special
-        handling (hooks, retained grads, captures, double backward, several outputs)
-        runs its backward inline, and each input gradient is fitted inline.
+        Grad mode is ``create_graph`` for the whole run, as in PyTorch (hooks see it too).
+        """
+        previous = _grad_state[0]
+        _grad_state[0] = self.create_graph
+        try:
+            self._run(roots)
+        finally:
+            _grad_state[0] = previous
+
+    def _run(self, roots: list[tuple[Any, int, Any]]) -> None:
+        """The engine's hot path: one loop over the nodes in dependency order.
+
+        A node whose ``_simple`` flag holds (one array output, no hooks or retained
+        grads) runs its backward inline when nothing else is asked of the run (no
+        ``create_graph``, no captured inputs); every other node goes through ``call``.
         """
         tensor_cls = self.tensor_cls
         # Gradient buffers: output 0 of a node (or a leaf) is keyed by the node itself,
@@ -233,67 +249,34 @@ class _Backward:
             previous_grad = buffers.get(key)
             buffers[key] = grad if previous_grad is None else previous_grad + grad
             root_nodes[node] = None
-        deps = _dependencies(list(root_nodes), tensor_cls)
-        ready = [node for node in root_nodes if node not in deps]
-        self.previous_mode = previous = _grad_state[0]
         create_graph = self.create_graph
         retain_graph = self.retain_graph
-        plain = not create_graph and self.capture is None
-        ndarray = _np.ndarray
+        inline = not create_graph and self.capture is None
         pop = buffers.pop
-        while ready:
-            node = ready.pop()
+        get = buffers.get
+        for node in _topological_order(list(root_nodes), tensor_cls):
             grad = pop(node, None)
             if isinstance(node, tensor_cls):
                 if grad is not None:
                     self.leaf(node, grad)
                 continue
-            meta = node._out_meta
-            if (
-                meta is None
-                and plain
-                and grad is not None
-                and node._array_forward
-                and node._pre_hooks is None
-                and node._retained is None
-            ):
-                if node._released:
-                    self.call(node, [grad])  # raises the freed-graph error
-                node.xp = _np if type(grad) is ndarray else get_array_module(grad)
-                node._graph = False
-                _grad_state[0] = False
-                try:
-                    results = type(node).backward(node, grad)
-                finally:
-                    _grad_state[0] = previous
+            if inline and node._simple and grad is not None and not node._released:
+                results = type(node).backward(node, grad)
                 if type(results) is not tuple:
                     results = (results,)
                 if not retain_graph:
                     _release(node)
             else:
-                grads = [grad]
-                if meta is not None:
-                    grads += [pop((node, k), None) for k in range(1, len(meta))]
-                if any(g is not None for g in grads):
-                    grads = self._prepare(node, grads)
-                    results = self.call(node, grads)
-                else:
-                    results = ()
+                results = self._call_node(node, grad, pop)
             edges = node._edges
             if edges is None:
                 continue
-            count = len(results)
-            i = 0
-            for j in range(0, len(edges), 4):
-                child = edges[j]
-                if child is None:
-                    i += 1
-                    continue
-                grad = results[i] if i < count else None
-                i += 1
-                if grad is not None:
-                    shape = edges[j + 2]
-                    dtype = edges[j + 3]
+            # (zip stops at the shorter: an op may leave out trailing Nones)
+            entries = iter(edges)  # _apply.fields(edges, EDGE_WIDTH), inline
+            for grad, child, output_nr, shape, dtype in zip(
+                results, entries, entries, entries, entries
+            ):
+                if grad is not None and child is not None:
                     if create_graph:
                         grad = _fit_tensor(grad, shape, dtype, self.tensor_xp)
                     else:
@@ -301,14 +284,18 @@ class _Backward:
                             grad = sum_to_shape(grad, shape, get_array_module(grad))
                         if grad.dtype is not dtype and grad.dtype != dtype:
                             grad = grad.astype(dtype)
-                    nr = edges[j + 1]
-                    key = child if nr == 0 else (child, nr)
-                    previous_grad = buffers.get(key)
+                    key = child if output_nr == 0 else (child, output_nr)
+                    previous_grad = get(key)
                     buffers[key] = grad if previous_grad is None else previous_grad + grad
-                remaining = deps[child] - 1
-                deps[child] = remaining
-                if remaining == 0:
-                    ready.append(child)
+
+    def _call_node(self, node: Function, grad: Any, pop: Any) -> tuple[Any, ...]:
+        """Everything but the inline path: several outputs, hooks, captures, graphs."""
+        grads = [grad]
+        if node._out_meta is not None:
+            grads += [pop((node, k), None) for k in range(1, len(node._out_meta))]
+        if all(g is None for g in grads):
+            return ()
+        return self.call(node, self._prepare(node, grads))
 
 
 def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:

@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from nettrain.autograd import function as _function_module
+from nettrain.autograd import _apply as _apply_module
 from nettrain.backend import get_array_module
 from nettrain.functions._common import _operand
 from nettrain.ops import arithmetic
 from nettrain.tensor import Tensor
 
-_apply = _function_module._apply
+_apply_op = _apply_module.apply_op
 _Add, _Sub, _Mul, _Div = arithmetic.Add, arithmetic.Sub, arithmetic.Mul, arithmetic.Div
 
 
@@ -20,12 +20,12 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
     """``input + alpha * other``."""
     if alpha != 1:
         other = mul(other, alpha)
-    # the operators' hot path: skip _operand for Tensors, call the op's _apply directly
+    # the operators' hot path: skip _operand for Tensors, call apply_op directly
     if type(input) is not Tensor:
         input = _operand(input)
     if type(other) is not Tensor:
         other = _operand(other)
-    return _apply(_Add, (input, other))
+    return _apply_op(_Add, (input, other))
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
@@ -36,7 +36,7 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
         input = _operand(input)
     if type(other) is not Tensor:
         other = _operand(other)
-    return _apply(_Sub, (input, other))
+    return _apply_op(_Sub, (input, other))
 
 
 subtract = sub
@@ -48,7 +48,7 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
         input = _operand(input)
     if type(other) is not Tensor:
         other = _operand(other)
-    return _apply(_Mul, (input, other))
+    return _apply_op(_Mul, (input, other))
 
 
 multiply = mul
@@ -61,7 +61,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
             input = _operand(input)
         if type(other) is not Tensor:
             other = _operand(other)
-        return _apply(_Div, (input, other))
+        return _apply_op(_Div, (input, other))
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
     xp = get_array_module(a, b)
