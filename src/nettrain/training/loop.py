@@ -26,6 +26,7 @@ import yaml
 
 import nettrain
 from nettrain.errors import ConfigError, ConfigIssue
+from nettrain.nn.utils import clip_grad_norm_
 from nettrain.training import parallel
 from nettrain.training.accumulation import accumulation_plan, optimizer_steps_per_epoch
 from nettrain.training.build import (
@@ -337,8 +338,6 @@ class TrainingSession:
         accumulation group), then the optimizer step when ``steps``; returns the loss,
         output, target and, under MPI, the global batch's metric sums (``None`` in one
         process)."""
-        from nettrain.nn.utils import clip_grad_norm_
-
         self._phase = "forward"
         x, y = to_device((x, y), self.parts.device)
         if self.distributed:
@@ -399,7 +398,6 @@ class TrainingSession:
         samples: int,
         elapsed: float,
     ) -> None:
-        running = accumulator.result()
         speed = samples / elapsed if elapsed > 0 else None
         if self.pos.step % self.train_cfg.log_every_steps == 0:
             record = {
@@ -413,12 +411,24 @@ class TrainingSession:
                 "elapsed_s": self._wall(),
             }
             self._log(record)
-        self._emit(
-            "step",
-            loss=running.get("loss"),
-            accuracy=running.get("accuracy"),
-            samples_per_sec=speed,
-        )
+        if self.callback is not None:  # every step: _emit's generic path, unrolled
+            running = accumulator.result()
+            pos = self.pos
+            self.callback(
+                ProgressEvent(
+                    "step",
+                    pos.epoch + 1,
+                    self.train_cfg.epochs,
+                    pos.step,
+                    self.steps_per_epoch,
+                    pos.batch_in_epoch,
+                    running.get("loss"),
+                    running.get("accuracy"),
+                    self._lr(),
+                    speed,
+                    run_dir=self.run_dir,
+                )
+            )
 
     def _validate(self) -> None:
         if self.val_set is None or not len(self.val_set):
