@@ -46,29 +46,31 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...], xp: Any) -> Any:
 def _topological_order(roots: list[Any], tensor_cls: type) -> list[Any]:
     """Every node reachable from the roots, each one after all the nodes it feeds.
 
-    An iterative depth-first walk: a node is appended once everything below it is, so
-    the reversed list runs consumers before producers. (A node that is "seen" but not
-    yet appended is an ancestor on the current path; in a DAG it is never revisited.)
+    An iterative depth-first walk. A node is pushed once to enter it (its children are
+    pushed above it) and again to finish it, which appends it once everything below it
+    is appended; ``done`` maps entered nodes to whether they finished. In a DAG a node
+    that is entered but not finished is an ancestor on the current path, so it is never
+    pushed again; copies pushed before it was entered pop after it finished, and skip.
     """
     order: list[Any] = []
-    seen: set[Any] = set()
-    stack = [(root, False) for root in reversed(roots)]
+    done: dict[Any, bool] = {}
+    stack = list(reversed(roots))
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node = stack.pop()
+        finished = done.get(node)
+        if finished is None:  # enter: finish after everything it feeds gradient to
+            done[node] = False
+            stack.append(node)
+            if isinstance(node, tensor_cls):
+                continue
+            edges = node._edges
+            if edges is not None:
+                for child in edges[:: _apply.EDGE_WIDTH]:
+                    if child is not None and child not in done:
+                        stack.append(child)
+        elif not finished:
+            done[node] = True
             order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        if isinstance(node, tensor_cls):
-            continue
-        edges = node._edges
-        if edges is not None:
-            for child in edges[:: _apply.EDGE_WIDTH]:
-                if child is not None and child not in seen:
-                    stack.append((child, False))
     order.reverse()
     return order
 
