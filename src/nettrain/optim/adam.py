@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from nettrain.backend import Array, get_array_module
+from nettrain.optim._chunked import run_chunked
 from nettrain.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -89,7 +94,6 @@ class Adam(Optimizer):
             [s["exp_avg_sq"]._data for s in states],
             [s["max_exp_avg_sq"]._data for s in states] if amsgrad else [],
             [s["step"]._data for s in states],
-            [[self._scratch(d, k) for k in range(3)] for d in datas],
             amsgrad=amsgrad,
             beta1=float(beta1),
             beta2=float(beta2),
@@ -110,7 +114,6 @@ def adam(
     exp_avg_sqs: list[Array],
     max_exp_avg_sqs: list[Array],
     steps: list[Array],
-    scratch: list[list[Array]],
     *,
     amsgrad: bool,
     beta1: float,
@@ -120,40 +123,73 @@ def adam(
     eps: float,
     maximize: bool,
     decoupled_weight_decay: bool = False,
+    threads: int | None = None,
 ) -> None:
     """One Adam step in place over arrays, with PyTorch's operation order.
 
-    ``steps`` are float32 0-d arrays (incremented here); ``scratch[i]`` holds three work
-    arrays shaped like ``params[i]``.
+    ``steps`` are float32 0-d arrays (incremented here). The elementwise work runs chunk
+    by chunk, on several threads for large numpy parameters (``optim._chunked``);
+    ``threads`` overrides the default count, with identical results.
     """
-    if not params:
-        return
-    xp = get_array_module(params[0])
+    arrays = []
+    scalars = []
     for i, param in enumerate(params):
-        grad, exp_avg, exp_avg_sq = grads[i], exp_avgs[i], exp_avg_sqs[i]
-        t_grad, t1, t2 = scratch[i]
         steps[i] += 1
         step = float(steps[i])
-        if decoupled_weight_decay:
-            if weight_decay:
-                param *= 1.0 - lr * weight_decay
-            grad = effective_grad(xp, param, grad, 0.0, maximize, t_grad, t1)
-        else:
-            grad = effective_grad(xp, param, grad, weight_decay, maximize, t_grad, t1)
-        lerp_(xp, exp_avg, grad, 1.0 - beta1, t1)
-        exp_avg_sq *= beta2
-        xp.multiply(grad, 1.0 - beta2, out=t1)
-        t1 *= grad
-        exp_avg_sq += t1
-        step_size = lr / (1.0 - beta1**step)
+        arrays.append(
+            (param, grads[i], exp_avgs[i], exp_avg_sqs[i])
+            + ((max_exp_avg_sqs[i],) if amsgrad else ())
+        )
+        # PyTorch's p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with both sides of the
+        # fraction times sqrt(bc2): one pass fewer, the same value up to rounding
         bias_correction2_sqrt = math.sqrt(1.0 - beta2**step)
-        if amsgrad:
-            xp.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
-            xp.sqrt(max_exp_avg_sqs[i], out=t1)
-        else:
-            xp.sqrt(exp_avg_sq, out=t1)
-        t1 /= bias_correction2_sqrt
-        t1 += eps
-        xp.multiply(exp_avg, -step_size, out=t2)
-        t2 /= t1
-        param += t2
+        step_size = lr / (1.0 - beta1**step) * bias_correction2_sqrt
+        scalars.append((-step_size, eps * bias_correction2_sqrt))
+    options = _AdamOptions(
+        amsgrad, beta1, beta2, lr, weight_decay, maximize, decoupled_weight_decay
+    )
+    run_chunked(functools.partial(_adam_kernel, options), arrays, scalars, work=3, threads=threads)
+
+
+class _AdamOptions(NamedTuple):
+    amsgrad: bool
+    beta1: float
+    beta2: float
+    lr: float
+    weight_decay: float
+    maximize: bool
+    decoupled_weight_decay: bool
+
+
+def _adam_kernel(
+    options: _AdamOptions,
+    arrays: Sequence[Array],
+    scratch: Sequence[Array],
+    scalars: Sequence[float],
+) -> None:
+    """The update of one chunk of one parameter (``param`` and the moments in place)."""
+    param, grad, exp_avg, exp_avg_sq = arrays[:4]
+    t_grad, t1, t2 = scratch
+    neg_step_size, scaled_eps = scalars
+    xp = np if type(param) is np.ndarray else get_array_module(param)
+    if options.decoupled_weight_decay:
+        if options.weight_decay:
+            param *= 1.0 - options.lr * options.weight_decay
+        grad = effective_grad(xp, param, grad, 0.0, options.maximize, t_grad, t1)
+    else:
+        grad = effective_grad(xp, param, grad, options.weight_decay, options.maximize, t_grad, t1)
+    lerp_(xp, exp_avg, grad, 1.0 - options.beta1, t1)
+    exp_avg_sq *= options.beta2
+    xp.multiply(grad, 1.0 - options.beta2, out=t1)
+    t1 *= grad
+    exp_avg_sq += t1
+    if options.amsgrad:
+        max_exp_avg_sq = arrays[4]
+        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        xp.sqrt(max_exp_avg_sq, out=t1)
+    else:
+        xp.sqrt(exp_avg_sq, out=t1)
+    t1 += scaled_eps
+    xp.multiply(exp_avg, neg_step_size, out=t2)
+    t2 /= t1
+    param += t2
