@@ -151,3 +151,55 @@ def test_nan_propagates_with_torch_index() -> None:
     )
     np.testing.assert_array_equal(values.numpy(), ref_values.numpy())  # NaN where torch has NaN
     np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 6, 8), (2, 2, 7, 5)])
+def test_pair_pool_ties_match_torch(shape: tuple[int, ...]) -> None:
+    """The 2x2 stride-2 path on ReLU-like data (many zeros, so ties at every window
+    position), with an odd size cropped: values, indices and gradient equal PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x = np.maximum(rng.integers(-2, 3, size=shape), 0).astype(np.float32)
+    g = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2))
+    mine = nt.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    values, indices = F.max_pool2d(mine, 2, return_indices=True)
+    ref_values, ref_indices = torch.nn.functional.max_pool2d(theirs, 2, return_indices=True)
+    values.backward(nt.tensor(g.astype(np.float32)))
+    ref_values.backward(torch.tensor(g.astype(np.float32)))
+    np.testing.assert_array_equal(values.detach().numpy(), ref_values.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())
+    np.testing.assert_array_equal(mine.grad.numpy(), theirs.grad.numpy())
+    assert values.dtype == nt.float32 and mine.grad.dtype == nt.float32
+
+
+def test_pair_pool_nan_and_inf_gradient_match_torch() -> None:
+    """NaN inputs (PyTorch indexes the last NaN) and an infinite upstream gradient (no
+    ``inf * 0``) leave the 2x2 path for the general one, with PyTorch's results."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(2).standard_normal((1, 2, 4, 6))
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 3, 5] = np.nan
+    values, indices = F.max_pool2d(nt.tensor(x), 2, return_indices=True)
+    ref_values, ref_indices = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(values.numpy(), ref_values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())
+    x = np.random.default_rng(3).standard_normal((1, 1, 4, 4))
+    g = np.ones((1, 1, 2, 2))
+    g[0, 0, 1, 0] = np.inf
+    mine = nt.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    F.max_pool2d(mine, 2).backward(nt.tensor(g))
+    torch.nn.functional.max_pool2d(theirs, 2).backward(torch.tensor(g))
+    np.testing.assert_array_equal(mine.grad.numpy(), theirs.grad.numpy())
+
+
+def test_pair_pool_integer_input() -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).integers(-5, 5, size=(2, 2, 6, 4))
+    values, indices = F.max_pool2d(nt.tensor(x), 2, return_indices=True)
+    ref_values, ref_indices = torch.nn.functional.max_pool2d(
+        torch.tensor(x).double(), 2, return_indices=True
+    )
+    assert values.dtype == nt.int64
+    np.testing.assert_array_equal(values.numpy(), ref_values.numpy().astype(np.int64))
+    np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())
