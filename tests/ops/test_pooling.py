@@ -180,7 +180,9 @@ def test_pair_pool_nan_and_inf_gradient_match_torch() -> None:
     x = np.random.default_rng(2).standard_normal((1, 2, 4, 6))
     x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 3, 5] = np.nan
     values, indices = F.max_pool2d(nt.tensor(x), 2, return_indices=True)
-    ref_values, ref_indices = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    ref_values, ref_indices = torch.nn.functional.max_pool2d(
+        torch.tensor(x), 2, return_indices=True
+    )
     np.testing.assert_array_equal(values.numpy(), ref_values.numpy())
     np.testing.assert_array_equal(indices.numpy(), ref_indices.numpy())
     x = np.random.default_rng(3).standard_normal((1, 1, 4, 4))
