@@ -44,6 +44,11 @@ CASES = [
     ),
     Case("conv2d_dilation", _conv2d(dilation=2), [((2, 2, 7, 7), (2, 2, 2, 3), (2,))]),
     Case("conv2d_groups", _conv2d(groups=2, padding=1), [((2, 4, 5, 5), (6, 2, 3, 3), (6,))]),
+    Case(
+        "conv2d_stride1_groups_dilated_pad",
+        _conv2d(padding=(2, 1), dilation=(1, 2), groups=2),
+        [((3, 4, 5, 6), (4, 2, 3, 2), (4,))],
+    ),
     Case("conv2d_depthwise", _conv2d(groups=3), [((1, 3, 4, 4), (3, 1, 2, 2), (3,))]),
     Case("conv2d_same_even", _conv2d(padding="same"), [((1, 2, 5, 4), (2, 2, 4, 2), (2,))]),
     Case(
@@ -71,6 +76,11 @@ CASES = [
         "tconv_groups_dilation",
         _tconv(stride=2, padding=1, groups=2, dilation=2),
         [((2, 4, 3, 3), (4, 1, 2, 3), (2,))],
+    ),
+    Case(  # stride 1: output_padding < dilation leaves rows past every window's reach
+        "tconv_stride1_dilation_outpad",
+        _tconv(padding=1, groups=2, dilation=2, output_padding=1),
+        [((2, 4, 4, 3), (4, 2, 3, 2), (4,))],
     ),
 ]
 

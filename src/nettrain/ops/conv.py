@@ -4,7 +4,8 @@ Layout: the window view of the padded input has shape ``(N, C, kH, kW, Ho, Wo)``
 to ``(N, groups, C/groups*kH*kW, Ho*Wo)`` it is the im2col matrix (one copy), and
 ``weight (groups, O/groups, K) @ cols`` gives the output already in ``(N, O, Ho, Wo)`` order.
 The input gradient is the reverse (col2im): a loop over the kH*kW kernel offsets, each adding
-one strided slice - never a loop over output positions or batch items.
+one shifted block (stride 1) or one strided slice - never a loop over output positions or
+batch items.
 """
 
 from __future__ import annotations
@@ -104,30 +105,58 @@ def _input_grad(
 ) -> Any:
     """d(input) from d(output) ``(N, O, Ho, Wo)``: col2im(W^T g).
 
-    With stride 1 the output grid is first widened to the padded input's width Wp (zero
-    columns): then kernel offset (i, j) of every window is one flat shift by
-    ``i*dH*Wp + j*dW``, so col2im adds kH*kW long contiguous runs instead of short rows.
+    With stride 1 see ``_shifted_input_grad``; other strides scatter the im2col gradient
+    back slice by slice.
     """
-    n, c, h, w = in_shape
+    if tuple(stride) == (1, 1):
+        return _shifted_input_grad(xp, wmat, grad, in_shape, kernel, pads, dilation)
+    n = in_shape[0]
     groups = wmat.shape[0]
     ho, wo = grad.shape[2:]
-    if tuple(stride) != (1, 1):
-        g = grad.reshape(n, groups, -1, ho * wo)
-        dcols = xp.matmul(xp.swapaxes(wmat, 1, 2), g)
-        return _col2im(xp, dcols, in_shape, kernel, stride, pads, dilation, (ho, wo))
+    g = grad.reshape(n, groups, -1, ho * wo)
+    dcols = xp.matmul(xp.swapaxes(wmat, 1, 2), g)
+    return _col2im(xp, dcols, in_shape, kernel, stride, pads, dilation, (ho, wo))
+
+
+def _shifted_input_grad(
+    xp: Any,
+    wmat: Any,
+    grad: Any,
+    in_shape: tuple[int, ...],
+    kernel: Pair,
+    pads: Pads,
+    dilation: Pair,
+) -> Any:
+    """Stride-1 col2im as kH*kW whole-array shifted adds.
+
+    ``grad`` is laid out channel-major, ``(O, N, Hp, Wp)``, on the padded input's grid (zero
+    rows and columns past the output). Then kernel offset (i, j) of every window of every
+    image is one flat shift by ``i*dH*Wp + j*dW``, and no shift carries a nonzero value into
+    the next image (the last contribution lands on row Hp-1 of its own image). One GEMM with
+    the weight rows ordered (i, j, c) yields each offset's contribution as one contiguous
+    block, and offset (0, 0)'s block accumulates the others in place.
+    """
+    n, c, h, w = in_shape
+    groups, o_group, _ = wmat.shape
+    kh, kw = kernel
+    ho, wo = grad.shape[2:]
     hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
-    wide = xp.zeros((n, grad.shape[1], ho, wp), dtype=grad.dtype)
-    wide[..., :wo] = grad
-    run = ho * wp
-    dcols = xp.matmul(xp.swapaxes(wmat, 1, 2), wide.reshape(n, groups, -1, run))
-    dcols = dcols.reshape(n, c, kernel[0], kernel[1], run)
-    flat = xp.zeros((n, c, (hp + 1) * wp), dtype=grad.dtype)  # one row of slack
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
+    span = n * hp * wp
+    wide = xp.zeros((grad.shape[1], n, hp, wp), dtype=grad.dtype)
+    wide[:, :, :ho, :wo] = xp.swapaxes(grad, 0, 1)
+    c_group = c // groups
+    by_offset = wmat.reshape(groups, o_group, c_group, kh * kw).transpose(0, 3, 2, 1)
+    by_offset = by_offset.reshape(groups, kh * kw * c_group, o_group)
+    parts = xp.matmul(by_offset, wide.reshape(groups, o_group, span))
+    parts = parts.reshape(groups, kh, kw, c_group, span)
+    total = parts[:, 0, 0]
+    for i in range(kh):
+        for j in range(kw):
             shift = i * dilation[0] * wp + j * dilation[1]
-            flat[:, :, shift : shift + run] += dcols[:, :, i, j]
-    dx = flat[:, :, : hp * wp].reshape(n, c, hp, wp)
-    return dx[:, :, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
+            if shift:
+                total[..., shift:] += parts[:, i, j, :, : span - shift]
+    dx = total.reshape(c, n, hp, wp)[:, :, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
+    return xp.ascontiguousarray(xp.swapaxes(dx, 0, 1))
 
 
 def _weight_matrix(w: Any, groups: int) -> Any:
