@@ -140,15 +140,16 @@ def build_mlp(data: dict) -> Callable[[], float]:
 
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Valid 3x3 convolution (stride 1) as one GEMM over im2col columns."""
+    """Valid convolution (stride 1): im2col ``(N, C*kH*kW, Ho*Wo)``, copied with the output
+    positions innermost (contiguous runs), then one batched GEMM straight into NCHW."""
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
     ho, wo = h - kh + 1, wd - kw + 1
     windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
-    out = cols @ w.reshape(o, -1).T
-    out += bias
-    return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2), cols
+    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+    out = w.reshape(o, -1) @ cols
+    out += bias[:, None]
+    return out.reshape(n, o, ho, wo), cols
 
 
 def _conv_backward(
@@ -156,35 +157,42 @@ def _conv_backward(
 ) -> tuple[Any, np.ndarray, np.ndarray]:
     n, o, ho, wo = gout.shape
     _, c, kh, kw = w.shape
-    gmat = gout.transpose(0, 2, 3, 1).reshape(-1, o)
-    gw = (gmat.T @ cols).reshape(w.shape)
-    gb = gmat.sum(axis=0)
+    gmat = gout.reshape(n, o, ho * wo)
+    gw = (gmat @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    gb = gout.sum(axis=(0, 2, 3))
     gx = None
     if need_input:
-        gcols = (gmat @ w.reshape(o, -1)).reshape(n, ho, wo, c, kh, kw)
+        gcols = (w.reshape(o, -1).T @ gmat).reshape(n, c, kh, kw, ho, wo)
         gx = np.zeros(x_shape, dtype=gout.dtype)
         for i in range(kh):  # a loop over the 9 kernel taps, not over positions
             for j in range(kw):
-                gx[:, :, i : i + ho, j : j + wo] += gcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+                gx[:, :, i : i + ho, j : j + wo] += gcols[:, :, i, j]
     return gx, gw, gb
 
 
-def _pool_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2x2 max pooling with stride 2 by reshape (odd edges dropped, as PyTorch)."""
-    n, c, h, w = x.shape
-    ho, wo = h // 2, w // 2
-    blocks = x[:, :, : 2 * ho, : 2 * wo].reshape(n, c, ho, 2, wo, 2)
-    out = blocks.max(axis=(3, 5))
-    mask = blocks == out[:, :, :, None, :, None]
-    return out, mask
+def _pool_forward(x: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """2x2 max pooling with stride 2 (odd edges dropped, as PyTorch): a maximum over column
+    pairs, then over row pairs; the two masks say which element of each pair won."""
+    h, w = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2
+    left, right = x[:, :, :h, 0:w:2], x[:, :, :h, 1:w:2]
+    col = right > left
+    pairs = np.maximum(left, right)
+    top, bottom = pairs[:, :, 0::2], pairs[:, :, 1::2]
+    row = bottom > top
+    return np.maximum(top, bottom), (col, row)
 
 
-def _pool_backward(gout: np.ndarray, mask: np.ndarray, x_shape: tuple) -> np.ndarray:
-    n, c, ho, wo = gout.shape
+def _pool_backward(
+    gout: np.ndarray, masks: tuple[np.ndarray, np.ndarray], x_shape: tuple
+) -> np.ndarray:
+    col, row = masks
+    ho, wo = gout.shape[2:]
+    rows = np.empty((*gout.shape[:2], 2 * ho, wo), dtype=gout.dtype)
+    np.multiply(gout, row, out=rows[:, :, 1::2])
+    np.multiply(gout, ~row, out=rows[:, :, 0::2])
     gx = np.zeros(x_shape, dtype=gout.dtype)
-    gx[:, :, : 2 * ho, : 2 * wo] = (mask * gout[:, :, :, None, :, None]).reshape(
-        n, c, 2 * ho, 2 * wo
-    )
+    np.multiply(rows, ~col, out=gx[:, :, : 2 * ho, 0 : 2 * wo : 2])
+    np.multiply(rows, col, out=gx[:, :, : 2 * ho, 1 : 2 * wo : 2])
     return gx
 
 
