@@ -21,10 +21,11 @@ INTERNAL = {
     "_Piecewise": "abstract base of Sign/Floor/Ceil/Round",
     "ToCopy": "behind Tensor.to/.float()/.cuda(); tested in tests/test_tensor.py",
     "AvgPool2dAdjoint": "the adjoint in AvgPool2d's backward (for double backward)",
-    "LSTMStep": "fused step of nn.LSTM; tests/nn/modules/test_rnn.py",
+    "LSTMStep": "fused step of nn.LSTMCell and packed nn.LSTM; tests/nn/modules/test_rnn*.py",
+    "LSTMSequence": "nn.LSTM's whole sequence as one node; tests/nn/modules/test_rnn.py",
     "GRUStep": "fused step of nn.GRU; tests/nn/modules/test_rnn.py",
     "RNNStep": "fused step of nn.RNN/nn.RNNCell; tests/nn/modules/test_rnn*.py",
-    "Unbind": "splits nn.LSTM/nn.GRU's input projection per step; test_rnn.py",
+    "Unbind": "splits nn.GRU/nn.RNN's input projection per step; test_rnn.py",
 }
 
 # PyTorch spells these only as Tensor methods (there is no torch.repeat), so the method

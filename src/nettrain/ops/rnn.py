@@ -1,4 +1,5 @@
-"""One fused LSTM time step: a single graph node instead of a dozen per step."""
+"""Fused recurrent ops: one graph node per step (LSTMStep, GRUStep, RNNStep) or per
+sequence (LSTMSequence) instead of a dozen per step."""
 
 from __future__ import annotations
 
@@ -62,6 +63,107 @@ class LSTMStep(Op):
         grad_cprev = dc * f if need_c else None
         grad_w = da.T @ h if need_w else None
         return (da if need_x else None), grad_hprev, grad_cprev, grad_w
+
+
+class LSTMSequence(Op):
+    """A whole sequence of ``LSTMStep``s as one node (nn.LSTM's path).
+
+    Same gate equations; what one node buys is the weight gradient as one GEMM over all
+    steps (``dW_hh = sum_t da_t^T h_{t-1}``) instead of one product and one accumulation per
+    step, ``W_hh^T`` made contiguous once (a plain NN product per step), and activations
+    written into preallocated ``(T, N, .)`` buffers. ``reverse`` runs from the last step
+    to the first (the backward direction of a bidirectional layer).
+    """
+
+    supports_double_backward = False  # backward fills gate blocks in place
+
+    @staticmethod
+    def forward(ctx: Any, x_proj: Any, h0: Any, c0: Any, w_hh: Any, reverse: bool) -> Any:
+        xp = ctx.xp
+        steps, batch, width = x_proj.shape
+        hidden = width // 4
+        g_block = slice(2 * hidden, 3 * hidden)
+        dtype = xp.result_type(x_proj, w_hh)
+        w_t = xp.ascontiguousarray(w_hh.T)
+        acts = xp.empty((steps, batch, width), dtype=dtype)  # sigmoid(i, f, o), tanh(g)
+        cells = xp.empty((steps, batch, hidden), dtype=dtype)
+        tanh_c = xp.empty_like(cells)
+        out = xp.empty_like(cells)
+        scratch = xp.empty((batch, hidden), dtype=dtype)
+        h, c = h0, c0
+        for t in _order(steps, reverse):
+            a = acts[t]
+            xp.matmul(h, w_t, out=a)
+            a += x_proj[t]
+            g = xp.tanh(a[:, g_block])
+            _sigmoid_(xp, a)
+            a[:, g_block] = g
+            c_new, h_new = cells[t], out[t]
+            xp.multiply(a[:, hidden : 2 * hidden], c, out=c_new)
+            xp.multiply(a[:, :hidden], g, out=scratch)
+            c_new += scratch
+            xp.tanh(c_new, out=tanh_c[t])
+            xp.multiply(a[:, 3 * hidden :], tanh_c[t], out=h_new)
+            h, c = h_new, c_new
+        ctx.acts, ctx.cells, ctx.tanh_c, ctx.reverse = acts, cells, tanh_c, reverse
+        ctx.save_for_backward(h0, c0, w_hh, out)
+        return out, h.copy(), c.copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Any, grad_h: Any, grad_c: Any) -> Any:
+        h0, c0, w_hh, out = ctx.saved_tensors
+        xp, acts, cells, tanh_c, reverse = ctx.xp, ctx.acts, ctx.cells, ctx.tanh_c, ctx.reverse
+        steps, _, width = acts.shape
+        hidden = width // 4
+        da = xp.empty_like(acts)
+        dh, dc = grad_h, grad_c
+        before = 1 if reverse else -1  # where step t's previous state lives
+        for t in _order(steps, not reverse):
+            i, f = acts[t, :, :hidden], acts[t, :, hidden : 2 * hidden]
+            g, o = acts[t, :, 2 * hidden : 3 * hidden], acts[t, :, 3 * hidden :]
+            c_prev = c0 if t + before in (-1, steps) else cells[t + before]
+            dh = grad_out[t] + dh
+            dc = dc + dh * o * (1 - tanh_c[t] * tanh_c[t])
+            da[t, :, :hidden] = dc * g * i * (1 - i)
+            da[t, :, hidden : 2 * hidden] = dc * c_prev * f * (1 - f)
+            da[t, :, 2 * hidden : 3 * hidden] = dc * i * (1 - g * g)
+            da[t, :, 3 * hidden :] = dh * tanh_c[t] * o * (1 - o)
+            dh = da[t] @ w_hh
+            dc = dc * f
+        need_x, need_h, need_c, need_w = ctx.needs_input_grad[:4]
+        grad_w = None
+        if need_w:  # h_{t-1} is out[t-1] (out[t+1] in reverse), h0 at the first step
+            first, inner, prev = (
+                (steps - 1, slice(0, -1), slice(1, None))
+                if reverse
+                else (
+                    0,
+                    slice(1, None),
+                    slice(0, -1),
+                )
+            )
+            grad_w = da[first].T @ h0
+            if steps > 1:
+                grad_w += da[inner].reshape(-1, width).T @ out[prev].reshape(-1, hidden)
+        return (
+            da if need_x else None,
+            dh if need_h else None,
+            dc if need_c else None,
+            grad_w,
+            None,
+        )
+
+
+def _order(steps: int, reverse: bool) -> range:
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _sigmoid_(xp: Any, z: Any) -> None:
+    """In place: z <- 1 / (1 + exp(-z))."""
+    xp.negative(z, out=z)
+    xp.exp(z, out=z)
+    z += 1
+    xp.reciprocal(z, out=z)
 
 
 class Unbind(Op):

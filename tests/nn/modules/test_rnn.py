@@ -112,11 +112,30 @@ def test_default_init_bounds() -> None:
         assert np.abs(p.detach().numpy()).max() <= bound
 
 
-def test_one_node_per_time_step() -> None:
+def test_one_node_per_direction() -> None:
+    """The whole sequence is one LSTMSequence node fed by the input projection."""
+    out, (h, c) = nn.LSTM(2, 3, bidirectional=True)(nt.randn(4, 1, 2))
+    assert out.grad_fn.name() == "CatBackward0"
+    directions = [fn for fn, _ in out.grad_fn.next_functions if fn is not None]
+    assert [fn.name() for fn in directions] == ["LSTMSequenceBackward0"] * 2
+    assert h.grad_fn.name() == c.grad_fn.name() == "StackBackward0"
+
+
+@pytest.mark.parametrize("options", [{}, {"bidirectional": True}], ids=["forward", "both"])
+def test_single_step_sequence_matches_torch(options: dict) -> None:
+    """Length 1: the weight gradient comes from the initial state alone."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(5).standard_normal((1, 3, 4))
+    compare(nn.LSTM(4, 6, **options), torch.nn.LSTM(4, 6, **options), [x])
+
+
+def test_in_place_change_of_the_output_is_detected() -> None:
+    """The output buffer is also saved for the weight gradient: editing it must raise."""
     out, _ = nn.LSTM(2, 3)(nt.randn(4, 1, 2))
-    assert out.grad_fn.name() == "StackBackward0"
-    steps = [fn for fn, _ in out.grad_fn.next_functions if fn is not None]
-    assert [fn.name() for fn in steps] == ["LSTMStepBackward0"] * 4
+    loss = out.sum()
+    out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
 
 
 def test_shape_errors() -> None:

@@ -20,7 +20,7 @@ from nettrain.nn.modules._rnn_packed import forward_packed
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
 from nettrain.nn.utils.rnn import PackedSequence
-from nettrain.ops.rnn import GRUStep, LSTMStep, RNNStep, Unbind
+from nettrain.ops.rnn import GRUStep, LSTMSequence, LSTMStep, RNNStep, Unbind
 from nettrain.tensor import Tensor
 
 __all__ = ["GRU", "LSTM", "RNN"]
@@ -240,6 +240,15 @@ class LSTM(_RNNBase):
 
     _gates = 4
     _has_cell = True
+
+    def _run_direction(
+        self, x: Tensor, layer: int, direction: int, state: tuple[Tensor, ...]
+    ) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """The whole sequence as one node (see ``LSTMSequence``)."""
+        w_ih, b_ih, w_hh, _ = self._direction_weights(layer, direction)
+        x_proj = self._project(x, w_ih, b_ih)
+        out, h, c = LSTMSequence.apply(x_proj, state[0], state[1], w_hh, bool(direction))
+        return out, (h, c)
 
     def _step(
         self, x_t: Tensor, state: tuple[Tensor, ...], w_hh: Tensor, b_hh: Any
