@@ -34,6 +34,8 @@ import lib_workloads  # noqa: E402
 import machine  # noqa: E402
 import numpy_ref  # noqa: E402
 
+from nettrain.utils import keep_freed_memory  # noqa: E402
+
 FRAMEWORKS = ("nettrain", "torch", "numpy")
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 _clock = time.perf_counter
@@ -255,6 +257,13 @@ def main(argv: list[str] | None = None) -> int:
         help="optional: 'cpu' times process CPU (all threads) instead of wall time, steadier"
         " for single-threaded work on a busy machine",
     )
+    parser.add_argument(
+        "--allocator",
+        choices=("keep", "default"),
+        default="keep",
+        help="'keep' (default): nettrain.utils.keep_freed_memory() for the whole process, as"
+        " `nettrain train` does; 'default': glibc's own thresholds (page faults every step)",
+    )
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     global _clock
@@ -276,7 +285,10 @@ def main(argv: list[str] | None = None) -> int:
             torch.set_num_threads(args.torch_threads)
     except ImportError:
         frameworks = ["nettrain", "numpy"]
+    kept = args.allocator == "keep" and keep_freed_memory()
+    allocator = "freed memory kept (keep_freed_memory)" if kept else "glibc defaults"
     print("\n".join(machine.describe(_torch_threads_set)), flush=True)
+    print(f"allocator: {allocator}, for all frameworks in this process", flush=True)
     rows = []
     for spec in SPECS:
         if spec.key not in wanted:

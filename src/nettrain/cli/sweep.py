@@ -51,7 +51,9 @@ def sweep(
     from nettrain.training.errors import TrainingInterrupted
     from nettrain.training.sweep import Sweep, create_sweep_dir
     from nettrain.training.sweep_runner import SweepInterrupted, run_sweep
+    from nettrain.utils.allocator import keep_freed_memory_for_cli
 
+    keep_freed_memory_for_cli()  # as train: freed step memory is reused, not re-faulted
     if resume is not None:
         plan = Sweep.load(resume)
         plan.jobs = jobs

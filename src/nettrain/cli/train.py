@@ -48,7 +48,9 @@ def train(
     from nettrain.training.config import load_config
     from nettrain.training.distributed import is_main_process
     from nettrain.training.loop import fit
+    from nettrain.utils.allocator import keep_freed_memory_for_cli
 
+    keep_freed_memory_for_cli()  # steps reuse freed memory instead of faulting it in anew
     resolved = load_config(config, list(overrides or []))
     main = is_main_process()  # under mpiexec only rank 0 draws progress and prints
     progress = None if quiet or not main else TrainProgress()
