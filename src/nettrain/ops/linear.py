@@ -13,12 +13,15 @@ class Linear(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, weight: Any, bias: Any = None) -> Any:
         ctx.save_for_backward(x, weight)
+        ctx.x_rows = None
         if x.ndim == 2:
             out = x @ weight.T
             if bias is not None:
                 out += bias
             return out
         rows = x.reshape(-1, weight.shape[1])  # a view for contiguous x: one BLAS call
+        if not x.flags.c_contiguous:  # rows is a private copy: keep it for the weight grad
+            ctx.x_rows = rows
         out = rows @ weight.T
         if bias is not None:
             out += bias
@@ -32,7 +35,9 @@ class Linear(Op):
         if x.ndim == 2:
             rows, x_rows = grad, x
         else:
-            rows, x_rows = grad.reshape(-1, out_features), x.reshape(-1, in_features)
+            rows = grad.reshape(-1, out_features)
+            private = ctx.x_rows is not None and not ctx._graph  # Tensors need x's history
+            x_rows = ctx.x_rows if private else x.reshape(-1, in_features)
         grad_x = None
         if need_x:
             grad_x = rows @ weight if x.ndim == 2 else (rows @ weight).reshape(x.shape)

@@ -119,6 +119,34 @@ def test_mha_matches_torch(dtype: str, case: str) -> None:
     _run(torch, dtype, kw, shapes, call)
 
 
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True}, {"bias": False}])
+def test_self_attention_packed_projection_matches_torch(kw: dict) -> None:
+    """query is key is value: one product with in_proj_weight split by one node (the
+    input's gradient sums all three uses), as PyTorch's packed path."""
+    torch = pytest.importorskip("torch")
+    t_mod, n_mod = _pair(torch, **kw)
+    t_mod.double()
+    n_mod.double()
+    copy_weights(t_mod, n_mod)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((N, L, 6) if kw.get("batch_first") else (L, N, 6))
+    t_x, n_x = torch.tensor(x, requires_grad=True), nt.tensor(x, requires_grad=True)
+    t_out, _ = t_mod(t_x, t_x, t_x)
+    n_out, _ = n_mod(n_x, n_x, n_x)
+    assert n_out.grad_fn is not None
+    g = rng.standard_normal(tuple(t_out.shape))
+    (t_out * torch.tensor(g)).sum().backward()
+    (n_out * nt.tensor(g)).sum().backward()
+    np.testing.assert_allclose(n_out.detach().numpy(), t_out.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(n_x.grad.numpy(), t_x.grad.numpy(), atol=1e-12)
+    t_params = dict(t_mod.named_parameters())
+    for name, p in n_mod.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), atol=1e-12)
+    m = nn.MultiheadAttention(4, 2).double()
+    q = nt.tensor(rng.standard_normal((3, 1, 4)), requires_grad=True)
+    assert nt.autograd.gradcheck(lambda a, *p: m(a, a, a)[0], (q, *m.parameters()))
+
+
 def test_mha_state_dict_round_trip_to_torch() -> None:
     torch = pytest.importorskip("torch")
     n_mod = nn.MultiheadAttention(6, 3, kdim=4, vdim=5)

@@ -72,6 +72,25 @@ def test_linear_and_bilinear_double_backward_batched() -> None:
     assert nt.autograd.gradgradcheck(F.bilinear, (x1, x2, w3, b))
 
 
+def test_non_contiguous_batched_input() -> None:
+    """A transposed 3-D input (batch_first attention's layout) is copied into rows once and
+    those rows serve the weight gradient; gradients and second derivatives still match."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    base, w, b = rng.standard_normal((3, 2, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    g = rng.standard_normal((2, 3, 5))
+    ours = [nt.tensor(a, requires_grad=True) for a in (base, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (base, w, b)]
+    out = F.linear(ours[0].transpose(0, 1), ours[1], ours[2])
+    ref = torch.nn.functional.linear(theirs[0].transpose(0, 1), theirs[1], theirs[2])
+    (out * nt.tensor(g)).sum().backward()
+    (ref * torch.tensor(g)).sum().backward()
+    for a, r in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), r.grad.numpy(), rtol=1e-12, atol=1e-12)
+    x, w_, b_ = (nt.tensor(a, requires_grad=True) for a in (base, w, b))
+    assert nt.autograd.gradgradcheck(lambda x, w, b: F.linear(x.transpose(0, 1), w, b), (x, w_, b_))
+
+
 def test_full_backward_hook_two_inputs_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     ours, theirs = nn.Bilinear(3, 2, 2).double(), torch.nn.Bilinear(3, 2, 2).double()

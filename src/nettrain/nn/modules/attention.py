@@ -17,6 +17,7 @@ from nettrain.nn.functional.linear import linear
 from nettrain.nn.modules.linear import Linear
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
+from nettrain.ops.rnn import Unbind
 from nettrain.tensor import Tensor
 
 __all__ = ["MultiheadAttention"]
@@ -115,6 +116,11 @@ class MultiheadAttention(Module):
     def _project(self, query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, ...]:
         e = self.embed_dim
         b = self.in_proj_bias
+        if self._qkv_same_embed_dim and query is key and key is value:
+            # Self-attention, as PyTorch: one product with the packed weight, split into
+            # q, k, v views by one node whose backward stacks their gradients back.
+            packed = linear(query, self.in_proj_weight, b)
+            return Unbind.apply(packed.reshape(*packed.shape[:-1], 3, e), -2)
         bq, bk, bv = (None, None, None) if b is None else (b[:e], b[e : 2 * e], b[2 * e :])
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
