@@ -40,6 +40,7 @@ FRAMEWORKS = ("nettrain", "torch", "numpy")
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 _clock = time.perf_counter
 _torch_threads_set = False
+SETTLE_S = 0.25  # longer than OpenBLAS's idle spin (2^28 cycles)
 
 
 @dataclass
@@ -112,6 +113,15 @@ def time_steps(step: Callable[[], Any], count: int) -> float:
     return (_clock() - start) * 1e3 / count
 
 
+def settle(step: Callable[[], Any]) -> None:
+    """Before a round: let the previous framework's idle threads go to sleep, then run one
+    untimed step. OpenBLAS workers spin for about 2^28 cycles (~0.1 s) after each call and
+    OpenMP workers spin too; on a 2-core machine a spinning neighbour took half the cores
+    from the next round (PyTorch's transformer step measured 16 ms instead of 7)."""
+    time.sleep(SETTLE_S)
+    step()
+
+
 def bench(spec: Spec, frameworks: list[str], rounds: int, round_ms: float) -> dict[str, Result]:
     """Build every framework's step, check first losses, then time alternating rounds."""
     results = {fw: Result() for fw in frameworks}
@@ -137,6 +147,7 @@ def bench(spec: Spec, frameworks: list[str], rounds: int, round_ms: float) -> di
     for r in range(rounds):
         rotated = order[r % len(order) :] + order[: r % len(order)] if order else []
         for fw in rotated:
+            settle(steps[fw])
             results[fw].times.append(time_steps(steps[fw], counts[fw]))
     steps.clear()
     gc.unfreeze()
