@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nettrain as nt
-from nettrain.optim import Adam, AdamW, _chunked
+from nettrain.optim import SGD, Adam, AdamW, _chunked
 
 # sizes that cross chunk boundaries, a total above the threaded minimum, and a tiny one
 SHAPES = [(3 * _chunked.CHUNK + 123,), (_chunked.CHUNK + 7, 2), (3, 5)]
@@ -30,9 +30,9 @@ def _run_nettrain(cls: type, kwargs: dict, threads: int, chunk: int, monkeypatch
         for p, g in zip(params, step_grads):
             p.grad = nt.tensor(g)
         opt.step()
-    return [p.detach().numpy() for p in params] + [
-        opt.state[p][key].numpy() for p in params for key in ("exp_avg", "exp_avg_sq")
-    ]
+    keys = ("momentum_buffer",) if cls is SGD else ("exp_avg", "exp_avg_sq")
+    state = [opt.state[p].get(key) for p in params for key in keys]
+    return [p.detach().numpy() for p in params] + [t.numpy() for t in state if t is not None]
 
 
 @pytest.mark.parametrize(
@@ -41,8 +41,20 @@ def _run_nettrain(cls: type, kwargs: dict, threads: int, chunk: int, monkeypatch
         (Adam, {"lr": 0.01}),
         (Adam, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
         (AdamW, {"lr": 0.01}),
+        (SGD, {"lr": 0.01}),
+        (SGD, {"lr": 0.01, "momentum": 0.9}),
+        (SGD, {"lr": 0.01, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1}),
+        (SGD, {"lr": 0.01, "momentum": 0.9, "nesterov": True, "maximize": True}),
     ],
-    ids=["adam", "adam-amsgrad-wd-maximize", "adamw"],
+    ids=[
+        "adam",
+        "adam-amsgrad-wd-maximize",
+        "adamw",
+        "sgd",
+        "sgd-momentum",
+        "sgd-damp-wd",
+        "sgd-nesterov-maximize",
+    ],
 )
 def test_threads_and_chunk_sizes_give_identical_bits(cls, kwargs, monkeypatch) -> None:
     reference = _run_nettrain(cls, kwargs, threads=1, chunk=1 << 30, monkeypatch=monkeypatch)
@@ -73,6 +85,38 @@ def test_large_params_match_torch_with_a_missing_grad_and_a_reload() -> None:
     assert float(opt_n.state[ours[0]]["step"]) == float(opt_t.state[theirs[0]]["step"]) == 3
     for pn, pt in zip(ours, theirs):
         np.testing.assert_allclose(pn.detach().numpy(), pt.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lr": 0.01, "momentum": 0.9},
+        {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+        {"lr": 0.01, "momentum": 0.9, "dampening": 0.5, "maximize": True},
+    ],
+)
+def test_sgd_large_params_match_torch_with_a_missing_grad_and_a_reload(kwargs: dict) -> None:
+    """Chunked, threaded SGD: PyTorch's trajectory, the first buffer being the gradient."""
+    torch = pytest.importorskip("torch")
+    start, grads = _params_and_grads(seed=2)
+    ours = [nt.tensor(p, requires_grad=True) for p in start]
+    theirs = [torch.tensor(p, requires_grad=True) for p in start]
+    opt_n, opt_t = SGD(ours, **kwargs), torch.optim.SGD(theirs, **kwargs)
+    for step, step_grads in enumerate(grads):
+        for k, (pn, pt, g) in enumerate(zip(ours, theirs, step_grads)):
+            skip = step == 0 and k == 0  # its buffer is created a step later
+            pn.grad = None if skip else nt.tensor(g)
+            pt.grad = None if skip else torch.tensor(g)
+        opt_n.step()
+        opt_t.step()
+        if step == 1:
+            saved = opt_n.state_dict()
+            opt_n = SGD(ours, **kwargs)
+            opt_n.load_state_dict(saved)
+    for pn, pt in zip(ours, theirs):
+        np.testing.assert_allclose(pn.detach().numpy(), pt.detach().numpy(), rtol=1e-5, atol=1e-6)
+        buf_n, buf_t = opt_n.state[pn]["momentum_buffer"], opt_t.state[pt]["momentum_buffer"]
+        np.testing.assert_allclose(buf_n.numpy(), buf_t.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_a_worker_error_reaches_the_caller() -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from nettrain.backend import Array, get_array_module
+from nettrain.optim._chunked import run_chunked
 from nettrain.optim.optimizer import Optimizer, ParamsT, effective_grad
 from nettrain.tensor import Tensor
 
@@ -75,8 +80,6 @@ class SGD(Optimizer):
             [p._data for p in params],
             grads,
             buffers,
-            [self._scratch(p._data, 0) for p in params],
-            [self._scratch(p._data, 1) for p in params],
             lr=float(group["lr"]),
             weight_decay=float(group["weight_decay"]),
             momentum=momentum,
@@ -97,8 +100,6 @@ def sgd(
     params: list[Array],
     grads: list[Array],
     momentum_buffers: list[Array | None],
-    scratch: list[Array],
-    scratch2: list[Array],
     *,
     lr: float,
     weight_decay: float,
@@ -106,34 +107,65 @@ def sgd(
     dampening: float,
     nesterov: bool,
     maximize: bool,
+    threads: int | None = None,
 ) -> list[Array | None]:
     """One SGD step in place over arrays; returns the momentum buffers (new ones created).
 
-    ``scratch``/``scratch2`` are work arrays shaped like each parameter.
+    The elementwise work runs chunk by chunk, on several threads for large numpy
+    parameters (``optim._chunked``); ``threads`` overrides the default count, with
+    identical results.
     """
     if not params:
         return []
-    xp = get_array_module(params[0])
+    options = _SGDOptions(lr, weight_decay, momentum, dampening, nesterov, maximize)
     out: list[Array | None] = []
-    for param, grad, buf, tmp, tmp2 in zip(params, grads, momentum_buffers, scratch, scratch2):
-        d_p = effective_grad(xp, param, grad, weight_decay, maximize, tmp, tmp2)
-        if momentum != 0:
-            if buf is None:
-                buf = d_p.copy()
-            else:
-                buf *= momentum
-                if dampening != 0:
-                    xp.multiply(d_p, 1.0 - dampening, out=tmp2)
-                    buf += tmp2
-                else:
-                    buf += d_p
-            if nesterov:
-                xp.multiply(buf, momentum, out=tmp2)
-                xp.add(d_p, tmp2, out=tmp)
-                d_p = tmp
-            else:
-                d_p = buf
-        xp.multiply(d_p, -lr, out=tmp2)
-        param += tmp2
+    arrays, scalars = [], []
+    for param, grad, buf in zip(params, grads, momentum_buffers):
+        first = momentum != 0 and buf is None
+        if first:  # PyTorch: the first buffer is the (effective) gradient itself
+            buf = get_array_module(param).empty_like(grad)
         out.append(buf)
+        arrays.append((param, grad) if momentum == 0 else (param, grad, buf))
+        scalars.append((first,))
+    run_chunked(functools.partial(_sgd_kernel, options), arrays, scalars, work=2, threads=threads)
     return out
+
+
+class _SGDOptions(NamedTuple):
+    lr: float
+    weight_decay: float
+    momentum: float
+    dampening: float
+    nesterov: bool
+    maximize: bool
+
+
+def _sgd_kernel(
+    options: _SGDOptions, arrays: Sequence[Array], scratch: Sequence[Array], scalars: Sequence[Any]
+) -> None:
+    """The update of one chunk of one parameter (``param`` and its buffer in place)."""
+    param, grad = arrays[:2]
+    tmp, tmp2 = scratch
+    (first,) = scalars
+    xp = np if type(param) is np.ndarray else get_array_module(param)
+    d_p = effective_grad(xp, param, grad, options.weight_decay, options.maximize, tmp, tmp2)
+    momentum = options.momentum
+    if momentum != 0:
+        buf = arrays[2]
+        if first:
+            xp.copyto(buf, d_p)
+        else:
+            buf *= momentum
+            if options.dampening != 0:
+                xp.multiply(d_p, 1.0 - options.dampening, out=tmp2)
+                buf += tmp2
+            else:
+                buf += d_p
+        if options.nesterov:
+            xp.multiply(buf, momentum, out=tmp2)
+            xp.add(d_p, tmp2, out=tmp)
+            d_p = tmp
+        else:
+            d_p = buf
+    xp.multiply(d_p, -options.lr, out=tmp2)
+    param += tmp2
