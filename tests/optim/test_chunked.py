@@ -143,8 +143,19 @@ def test_whole_arrays_for_strided_input() -> None:
     assert seen == [((4, 3), (4, 3))]
 
 
-@pytest.mark.parametrize("value, expected", [("1", 1), ("4", 4), (" ", None)])
+@pytest.mark.parametrize("value, expected", [("1", 1), ("4", 4), (" ", 1), ("", 1)])
 def test_thread_count_from_the_environment(value, expected, monkeypatch) -> None:
     monkeypatch.setenv("NETTRAIN_OPTIM_THREADS", value)
-    default = min(2, __import__("os").cpu_count() or 1)
-    assert _chunked._thread_count() == (default if expected is None else expected)
+    assert _chunked._thread_count() == expected
+
+
+def test_thread_count_defaults_to_one(monkeypatch) -> None:
+    monkeypatch.delenv("NETTRAIN_OPTIM_THREADS", raising=False)
+    assert _chunked._thread_count() == 1
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-3"])
+def test_bad_thread_count_warns_and_uses_one(value, monkeypatch) -> None:
+    monkeypatch.setenv("NETTRAIN_OPTIM_THREADS", value)
+    with pytest.warns(UserWarning, match=f"NETTRAIN_OPTIM_THREADS='{value}' is not a positive"):
+        assert _chunked._thread_count() == 1
