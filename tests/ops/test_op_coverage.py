@@ -25,7 +25,8 @@ INTERNAL = {
     "LSTMSequence": "nn.LSTM's whole sequence as one node; tests/nn/modules/test_rnn.py",
     "GRUStep": "fused step of nn.GRU; tests/nn/modules/test_rnn.py",
     "RNNStep": "fused step of nn.RNN/nn.RNNCell; tests/nn/modules/test_rnn*.py",
-    "Unbind": "splits nn.GRU/nn.RNN's input projection per step; test_rnn.py",
+    "Unbind": "splits RNN input projections per step and attention's packed q/k/v; "
+    "tests/nn/modules/test_rnn.py, test_attention.py",
 }
 
 # PyTorch spells these only as Tensor methods (there is no torch.repeat), so the method

@@ -8,12 +8,26 @@ from typing import Any
 from nettrain.ops import Op
 
 
-def _sigmoid(xp: Any, z: Any) -> Any:
-    out = xp.negative(z)
+def _sigmoid(xp: Any, z: Any, out: Any = None) -> Any:
+    """1 / (1 + exp(-z)) into ``out`` (which may be ``z`` itself) or a new array."""
+    out = xp.negative(z, out=out)
     xp.exp(out, out=out)
     out += 1
     xp.reciprocal(out, out=out)
     return out
+
+
+def _lstm_gate_grads(da: Any, dh: Any, dc: Any, acts: tuple, tanh_c: Any, c_prev: Any) -> Any:
+    """Fill ``da`` (N, 4H) with the gate pre-activation gradients of one step and return
+    the gradient of the new cell state (``dc`` plus what flows through ``h``)."""
+    i, f, g, o = acts
+    hidden = i.shape[-1]
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)
+    da[:, :hidden] = dc * g * i * (1 - i)
+    da[:, hidden : 2 * hidden] = dc * c_prev * f * (1 - f)
+    da[:, 2 * hidden : 3 * hidden] = dc * i * (1 - g * g)
+    da[:, 3 * hidden :] = dh * tanh_c * o * (1 - o)
+    return dc
 
 
 class LSTMStep(Op):
@@ -50,17 +64,12 @@ class LSTMStep(Op):
     def backward(ctx: Any, grad_h: Any, grad_c: Any) -> Any:
         h, c, w_hh = ctx.saved_tensors
         xp = ctx.xp
-        i, f, g, o, tanh_c = ctx.i, ctx.f, ctx.g, ctx.o, ctx.tanh_c
-        hidden = h.shape[-1]
-        dc = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
-        da = xp.empty((h.shape[0], 4 * hidden), dtype=dc.dtype)
-        da[:, :hidden] = dc * g * i * (1 - i)
-        da[:, hidden : 2 * hidden] = dc * c * f * (1 - f)
-        da[:, 2 * hidden : 3 * hidden] = dc * i * (1 - g * g)
-        da[:, 3 * hidden :] = grad_h * tanh_c * o * (1 - o)
+        gates = (ctx.i, ctx.f, ctx.g, ctx.o)
+        da = xp.empty((h.shape[0], 4 * h.shape[-1]), dtype=xp.result_type(grad_h, grad_c))
+        dc = _lstm_gate_grads(da, grad_h, grad_c, gates, ctx.tanh_c, c)
         need_x, need_h, need_c, need_w = ctx.needs_input_grad
         grad_hprev = da @ w_hh if need_h else None
-        grad_cprev = dc * f if need_c else None
+        grad_cprev = dc * ctx.f if need_c else None
         grad_w = da.T @ h if need_w else None
         return (da if need_x else None), grad_hprev, grad_cprev, grad_w
 
@@ -96,7 +105,7 @@ class LSTMSequence(Op):
             xp.matmul(h, w_t, out=a)
             a += x_proj[t]
             g = xp.tanh(a[:, g_block])
-            _sigmoid_(xp, a)
+            _sigmoid(xp, a, out=a)
             a[:, g_block] = g
             c_new, h_new = cells[t], out[t]
             xp.multiply(a[:, hidden : 2 * hidden], c, out=c_new)
@@ -119,29 +128,19 @@ class LSTMSequence(Op):
         dh, dc = grad_h, grad_c
         before = 1 if reverse else -1  # where step t's previous state lives
         for t in _order(steps, not reverse):
-            i, f = acts[t, :, :hidden], acts[t, :, hidden : 2 * hidden]
-            g, o = acts[t, :, 2 * hidden : 3 * hidden], acts[t, :, 3 * hidden :]
+            gates = tuple(acts[t, :, k * hidden : (k + 1) * hidden] for k in range(4))
             c_prev = c0 if t + before in (-1, steps) else cells[t + before]
             dh = grad_out[t] + dh
-            dc = dc + dh * o * (1 - tanh_c[t] * tanh_c[t])
-            da[t, :, :hidden] = dc * g * i * (1 - i)
-            da[t, :, hidden : 2 * hidden] = dc * c_prev * f * (1 - f)
-            da[t, :, 2 * hidden : 3 * hidden] = dc * i * (1 - g * g)
-            da[t, :, 3 * hidden :] = dh * tanh_c[t] * o * (1 - o)
+            dc = _lstm_gate_grads(da[t], dh, dc, gates, tanh_c[t], c_prev)
             dh = da[t] @ w_hh
-            dc = dc * f
+            dc = dc * gates[1]
         need_x, need_h, need_c, need_w = ctx.needs_input_grad[:4]
         grad_w = None
         if need_w:  # h_{t-1} is out[t-1] (out[t+1] in reverse), h0 at the first step
-            first, inner, prev = (
-                (steps - 1, slice(0, -1), slice(1, None))
-                if reverse
-                else (
-                    0,
-                    slice(1, None),
-                    slice(0, -1),
-                )
-            )
+            if reverse:
+                first, inner, prev = steps - 1, slice(0, -1), slice(1, None)
+            else:
+                first, inner, prev = 0, slice(1, None), slice(0, -1)
             grad_w = da[first].T @ h0
             if steps > 1:
                 grad_w += da[inner].reshape(-1, width).T @ out[prev].reshape(-1, hidden)
@@ -156,29 +155,6 @@ class LSTMSequence(Op):
 
 def _order(steps: int, reverse: bool) -> range:
     return range(steps - 1, -1, -1) if reverse else range(steps)
-
-
-def _sigmoid_(xp: Any, z: Any) -> None:
-    """In place: z <- 1 / (1 + exp(-z))."""
-    xp.negative(z, out=z)
-    xp.exp(z, out=z)
-    z += 1
-    xp.reciprocal(z, out=z)
-
-
-class Unbind(Op):
-    """Split along ``dim`` into views, as one node; d = the gradients stacked back."""
-
-    supports_double_backward = False
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int) -> Any:
-        ctx.dim = dim
-        return tuple(ctx.xp.moveaxis(x, dim, 0))
-
-    @staticmethod
-    def backward(ctx: Any, *grads: Any) -> Any:
-        return ctx.xp.stack(grads, axis=ctx.dim), None
 
 
 class GRUStep(Op):

@@ -122,6 +122,22 @@ class Cat(Op):
         return tuple(grads)
 
 
+class Unbind(Op):
+    """Split along ``dim`` into views, as one node (an RNN's per-step input projections,
+    attention's packed q/k/v); d = the gradients stacked back."""
+
+    supports_double_backward = False
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int) -> Any:
+        ctx.dim = dim
+        return tuple(ctx.xp.moveaxis(x, dim, 0))
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        return ctx.xp.stack(grads, axis=ctx.dim), None
+
+
 class Stack(Op):
     """d stack(xs, dim) = g indexed at each position along dim."""
 

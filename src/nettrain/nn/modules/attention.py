@@ -17,7 +17,7 @@ from nettrain.nn.functional.linear import linear
 from nettrain.nn.modules.linear import Linear
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
-from nettrain.ops.rnn import Unbind
+from nettrain.ops.shape import Unbind
 from nettrain.tensor import Tensor
 
 __all__ = ["MultiheadAttention"]

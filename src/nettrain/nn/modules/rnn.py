@@ -20,7 +20,8 @@ from nettrain.nn.modules._rnn_packed import forward_packed
 from nettrain.nn.modules.module import Module
 from nettrain.nn.parameter import Parameter
 from nettrain.nn.utils.rnn import PackedSequence
-from nettrain.ops.rnn import GRUStep, LSTMSequence, LSTMStep, RNNStep, Unbind
+from nettrain.ops.rnn import GRUStep, LSTMSequence, LSTMStep, RNNStep
+from nettrain.ops.shape import Unbind
 from nettrain.tensor import Tensor
 
 __all__ = ["GRU", "LSTM", "RNN"]
