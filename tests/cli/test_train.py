@@ -235,3 +235,17 @@ def test_file_size_limit_at_a_checkpoint_exits_2_naming_the_file(tmp_path):
     assert "File too large (raise the file-size limit (ulimit -f)" in process.stderr
     assert "internal error" not in process.stderr and "Traceback" not in process.stderr
     assert list(checkpoints.iterdir()) == []  # the temporary file was removed
+
+
+def test_train_and_sweep_keep_freed_memory_first(cli, tmp_path, monkeypatch):
+    """Both commands apply nettrain.utils.keep_freed_memory before training."""
+    from nettrain.utils import allocator
+    from tests.cli._tiny import write_tiny
+
+    calls = []
+    monkeypatch.setattr(allocator, "keep_freed_memory_for_cli", lambda: calls.append(1))
+    cli.expect(0, "train", CONFIGS / "linear.yaml", "--runs-dir", tmp_path / "t", "-q")
+    assert calls == [1]
+    config = write_tiny(tmp_path)
+    cli.expect(0, "sweep", config, "--grid", "optimizer.lr=0.1", "--runs-dir", tmp_path, "-q")
+    assert calls == [1, 1]
